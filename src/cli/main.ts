@@ -1,0 +1,2 @@
+#!/usr/bin/env node
+console.log('igtoken: the service is coming in a later release.')

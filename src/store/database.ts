@@ -1,0 +1,130 @@
+import { mkdirSync } from 'node:fs'
+import { dirname } from 'node:path'
+
+import BetterSqlite3 from 'better-sqlite3'
+import { Kysely, PostgresDialect, SqliteDialect } from 'kysely'
+
+import { postgresAdapter, sqliteAdapter } from './dialect-adapter.js'
+import type { DialectAdapter } from './dialect-adapter.js'
+import type { Database } from './schema.js'
+import { IGB_STORE_URL_UNSUPPORTED, StoreError } from './store-error.js'
+
+/** An open database: the Kysely instance, its dialect adapter, and how to close it. */
+export interface Store {
+  /** Typed query builder over every table. */
+  readonly db: Kysely<Database>
+  /** What differs between SQLite and PostgreSQL. */
+  readonly dialect: DialectAdapter
+  /** Closes the connection (SQLite) or the pool (PostgreSQL). Idempotent. */
+  close(): Promise<void>
+}
+
+/** What repositories need from a store; a {@link Store} is one. */
+export type StoreContext = Pick<Store, 'db' | 'dialect'>
+
+/** Options for {@link openStore}. */
+export interface OpenStoreOptions {
+  /** How long a writer waits for SQLite's lock before failing with SQLITE_BUSY. Default 5000. */
+  readonly busyTimeoutMs?: number
+  /** PostgreSQL pool size. Default 10. */
+  readonly poolSize?: number
+}
+
+/** Where a store URL points, after parsing. */
+export type StoreLocation =
+  | { readonly kind: 'sqlite'; readonly path: string }
+  | { readonly kind: 'postgres'; readonly connectionString: string }
+
+/**
+ * Parses a store URL without opening anything.
+ * @param url - `sqlite:<path>`, `sqlite:///abs/path`, a plain file path, `:memory:`, or
+ *   `postgres://…` / `postgresql://…`
+ * @throws StoreError `IGB_STORE_URL_UNSUPPORTED` for another scheme (the message names only the
+ *   scheme, never credentials)
+ * @throws TypeError (`ERR_INVALID_ARG_VALUE`) for an empty URL
+ */
+export function parseStoreUrl(url: string): StoreLocation {
+  if (typeof url !== 'string' || url.trim() === '') {
+    throw Object.assign(new TypeError('"url" must be a non-empty string'), {
+      code: 'ERR_INVALID_ARG_VALUE',
+    })
+  }
+  if (url === ':memory:' || url === 'sqlite::memory:') return { kind: 'sqlite', path: ':memory:' }
+  if (url.startsWith('sqlite:')) {
+    const rest = url.slice('sqlite:'.length)
+    const path = rest.startsWith('//') ? rest.slice(2) : rest
+    if (path === '') {
+      throw new StoreError(IGB_STORE_URL_UNSUPPORTED, '"sqlite:" url needs a file path')
+    }
+    return { kind: 'sqlite', path }
+  }
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(url)?.[1]?.toLowerCase()
+  if (scheme === undefined) return { kind: 'sqlite', path: url }
+  if (scheme === 'postgres' || scheme === 'postgresql') {
+    return { kind: 'postgres', connectionString: url }
+  }
+  throw new StoreError(
+    IGB_STORE_URL_UNSUPPORTED,
+    `database scheme "${scheme}" is not supported; use "sqlite:<path>", a file path, ":memory:" or "postgres://…"`,
+  )
+}
+
+/**
+ * Opens the store. Does not migrate: call `migrateToLatest` next.
+ *
+ * SQLite runs in WAL mode with foreign keys on and a busy timeout; the parent directory of the
+ * file is created if missing. PostgreSQL uses a `pg` pool whose `bigint` columns come back as
+ * numbers (epoch ms fit in a double).
+ * @param url - see {@link parseStoreUrl}
+ * @param opts - {@link OpenStoreOptions}
+ * @throws StoreError `IGB_STORE_URL_UNSUPPORTED` for an unknown scheme
+ */
+export async function openStore(url: string, opts: OpenStoreOptions = {}): Promise<Store> {
+  const location = parseStoreUrl(url)
+  return location.kind === 'sqlite'
+    ? openSqlite(location.path, opts)
+    : openPostgres(location.connectionString, opts)
+}
+
+function openSqlite(path: string, opts: OpenStoreOptions): Store {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
+  const database = new BetterSqlite3(path, { timeout: opts.busyTimeoutMs ?? 5000 })
+  try {
+    if (path !== ':memory:') database.pragma('journal_mode = WAL')
+    // NORMAL is durable across application crashes in WAL mode; only an OS crash can lose the
+    // last commits, and a lost refresh is redone from the older (still valid) token.
+    database.pragma('synchronous = NORMAL')
+    database.pragma('foreign_keys = ON')
+  } catch (error) {
+    database.close()
+    throw error
+  }
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) })
+  return makeStore(db, sqliteAdapter)
+}
+
+async function openPostgres(connectionString: string, opts: OpenStoreOptions): Promise<Store> {
+  // Loaded lazily so SQLite users never load pg.
+  const { default: pg } = await import('pg')
+  const parseInt8 = (value: string): number => Number(value)
+  const getTypeParser: typeof pg.types.getTypeParser = (id, format) =>
+    id === pg.types.builtins.INT8 && format !== 'binary'
+      ? parseInt8
+      : (pg.types.getTypeParser(id, format) as (value: string) => unknown)
+  const pool = new pg.Pool({
+    connectionString,
+    max: opts.poolSize ?? 10,
+    types: { getTypeParser },
+  })
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
+  return Promise.resolve(makeStore(db, postgresAdapter))
+}
+
+function makeStore(db: Kysely<Database>, dialect: DialectAdapter): Store {
+  let closing: Promise<void> | undefined
+  return Object.freeze({
+    db,
+    dialect,
+    close: () => (closing ??= db.destroy()),
+  })
+}

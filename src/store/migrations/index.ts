@@ -1,0 +1,16 @@
+import type { Migration, MigrationProvider } from 'kysely'
+
+import * as m0001 from './0001-initial.js'
+
+/**
+ * Every migration, by name. Names sort in the order they run; the CLI, the service and the tests
+ * all read this one map.
+ */
+export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
+  '0001-initial': m0001,
+})
+
+/** Kysely's `MigrationProvider` over {@link MIGRATIONS} (no file system scanning). */
+export const migrationProvider: MigrationProvider = {
+  getMigrations: () => Promise.resolve({ ...MIGRATIONS }),
+}

@@ -1,0 +1,20 @@
+import type { AccountsTable } from './tables/accounts.table.js'
+import type { ApiKeysTable } from './tables/api-keys.table.js'
+import type { ConnectAttemptsTable } from './tables/connect-attempts.table.js'
+import type { DeletionRequestsTable } from './tables/deletion-requests.table.js'
+import type { EventsTable } from './tables/events.table.js'
+import type { TokensTable } from './tables/tokens.table.js'
+import type { WebhookDeliveriesTable } from './tables/webhook-deliveries.table.js'
+import type { WebhookSubscribersTable } from './tables/webhook-subscribers.table.js'
+
+/** Every table igtoken keeps, as Kysely sees them. */
+export interface Database {
+  accounts: AccountsTable
+  tokens: TokensTable
+  connect_attempts: ConnectAttemptsTable
+  api_keys: ApiKeysTable
+  deletion_requests: DeletionRequestsTable
+  events: EventsTable
+  webhook_subscribers: WebhookSubscribersTable
+  webhook_deliveries: WebhookDeliveriesTable
+}

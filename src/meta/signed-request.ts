@@ -40,7 +40,16 @@ function decodeBase64Url(part: string, what: string): Buffer {
       `the signed_request ${what} is not base64url`,
     )
   }
-  return Buffer.from(unpadded, 'base64url')
+  const bytes = Buffer.from(unpadded, 'base64url')
+  // Node ignores stray low bits in the last character: insist on the one canonical spelling so
+  // that no altered character still verifies.
+  if (bytes.toString('base64url') !== unpadded) {
+    throw new BrokerError(
+      IGB_SIGNED_REQUEST_MALFORMED,
+      `the signed_request ${what} is not base64url`,
+    )
+  }
+  return bytes
 }
 
 function secretList(secrets: string | readonly string[]): readonly string[] {

@@ -248,7 +248,7 @@ export async function deleteEverythingAboutMetaUser(
   opts: { readonly flavor?: string } = {},
 ): Promise<MetaUserDeletion> {
   checkText('metaUserId', metaUserId)
-  return store.dialect.writeTransaction(store.db, async (trx) => {
+  return store.db.transaction().execute(async (trx) => {
     let accountsQuery = trx
       .selectFrom('accounts')
       .select('id')

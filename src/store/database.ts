@@ -2,11 +2,12 @@ import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 
 import BetterSqlite3 from 'better-sqlite3'
-import { Kysely, PostgresDialect, SqliteDialect } from 'kysely'
+import { Kysely, PostgresDialect } from 'kysely'
 
 import { postgresAdapter, sqliteAdapter } from './dialect-adapter.js'
 import type { DialectAdapter } from './dialect-adapter.js'
 import type { Database } from './schema.js'
+import { ImmediateSqliteDialect } from './sqlite-dialect.js'
 import { IGB_STORE_URL_UNSUPPORTED, StoreError } from './store-error.js'
 
 /** An open database: the Kysely instance, its dialect adapter, and how to close it. */
@@ -72,8 +73,8 @@ export function parseStoreUrl(url: string): StoreLocation {
 /**
  * Opens the store. Does not migrate: call `migrateToLatest` next.
  *
- * SQLite runs in WAL mode with foreign keys on and a busy timeout; the parent directory of the
- * file is created if missing. PostgreSQL uses a `pg` pool whose `bigint` columns come back as
+ * SQLite runs in WAL mode with foreign keys on and a busy timeout, and every `db.transaction()`
+ * starts with `BEGIN IMMEDIATE`; the parent directory of the file is created if missing. PostgreSQL uses a `pg` pool whose `bigint` columns come back as
  * numbers (epoch ms fit in a double).
  * @param url - see {@link parseStoreUrl}
  * @param opts - {@link OpenStoreOptions}
@@ -99,7 +100,7 @@ function openSqlite(path: string, opts: OpenStoreOptions): Store {
     database.close()
     throw error
   }
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) })
+  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database }) })
   return makeStore(db, sqliteAdapter)
 }
 

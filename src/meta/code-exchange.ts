@@ -33,8 +33,8 @@ export function codeExchangeRequest(ctx: ClientContext, code: string): MetaReque
 }
 
 /** Sends the code exchange once and returns Meta's raw `Response`. */
-export function exchangeCodeRequest(ctx: ClientContext, code: string): Promise<Response> {
-  return sendRequest(ctx, codeExchangeRequest(ctx, code))
+export async function exchangeCodeRequest(ctx: ClientContext, code: string): Promise<Response> {
+  return await sendRequest(ctx, codeExchangeRequest(ctx, code))
 }
 
 /**

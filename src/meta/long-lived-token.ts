@@ -31,11 +31,11 @@ export function longLivedExchangeRequest(ctx: ClientContext, shortLivedToken: st
 }
 
 /** Sends the long-lived exchange once and returns Meta's raw `Response`. */
-export function exchangeForLongLivedTokenRequest(
+export async function exchangeForLongLivedTokenRequest(
   ctx: ClientContext,
   shortLivedToken: string,
 ): Promise<Response> {
-  return sendRequest(ctx, longLivedExchangeRequest(ctx, shortLivedToken))
+  return await sendRequest(ctx, longLivedExchangeRequest(ctx, shortLivedToken))
 }
 
 /**
@@ -68,12 +68,12 @@ export async function processLongLivedTokenResponse(
 }
 
 /** Upgrades a short-lived token to a long-lived one. */
-export function exchangeForLongLivedToken(
+export async function exchangeForLongLivedToken(
   ctx: ClientContext,
   shortLivedToken: string,
 ): Promise<LongLivedToken> {
   const request = longLivedExchangeRequest(ctx, shortLivedToken)
-  return withRetries(ctx, true, async () => {
+  return await withRetries(ctx, true, async () => {
     const response = await sendRequest(ctx, request)
     return processLongLivedTokenResponse(response, responseContext(ctx, request), ctx)
   })
@@ -153,12 +153,15 @@ export function refreshRequest(ctx: ClientContext, token: string): MetaRequest {
 }
 
 /** Sends the refresh once and returns Meta's raw `Response`. */
-export function refreshLongLivedTokenRequest(ctx: ClientContext, token: string): Promise<Response> {
-  return sendRequest(ctx, refreshRequest(ctx, token))
+export async function refreshLongLivedTokenRequest(
+  ctx: ClientContext,
+  token: string,
+): Promise<Response> {
+  return await sendRequest(ctx, refreshRequest(ctx, token))
 }
 
 /** Refreshes a long-lived token after checking Meta's rules against the known times. */
-export function refreshLongLivedToken(
+export async function refreshLongLivedToken(
   ctx: ClientContext,
   token: string,
   options: RefreshOptions = {},
@@ -166,7 +169,7 @@ export function refreshLongLivedToken(
   requireString(token, 'token')
   assertRefreshAllowed(ctx.flavor, ctx.now(), options)
   const request = refreshRequest(ctx, token)
-  return withRetries(ctx, true, async () => {
+  return await withRetries(ctx, true, async () => {
     const response = await sendRequest(ctx, request)
     return processLongLivedTokenResponse(response, responseContext(ctx, request), ctx)
   })

@@ -73,5 +73,8 @@ export function renderFields(
     const value = get(spec.sub)
     if (value !== undefined) out[spec.name] = value
   }
+  // Graph answers with the node id even when it was not asked for, after the requested fields.
+  const id = getters['id']
+  if (!('id' in out) && id) out['id'] = id(undefined)
   return out
 }

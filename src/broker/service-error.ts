@@ -1,0 +1,40 @@
+/**
+ * Codes the service answers with, in the one error body `{ error: { code, message } }`.
+ * Each maps to one HTTP status; `docs/errors.md` lists them with cause and fix.
+ */
+export const SERVICE_ERRORS = {
+  unauthorized: 401,
+  not_found: 404,
+  needs_reauth: 409,
+  account_inactive: 409,
+  invalid_request: 400,
+  state_missing: 400,
+  state_unknown: 400,
+  state_used: 400,
+  state_expired: 400,
+  browser_mismatch: 400,
+  cookie_missing: 400,
+  authorization_denied: 400,
+  code_rejected: 400,
+  return_to_refused: 400,
+  signed_request_invalid: 400,
+  meta_error: 502,
+  meta_unreachable: 502,
+  rate_limited: 429,
+  internal: 500,
+} as const
+
+/** One of {@link SERVICE_ERRORS}' keys. */
+export type ServiceErrorCode = keyof typeof SERVICE_ERRORS
+
+/** A failure the service reports to its caller: a code, a status and a message safe to show. */
+export class ServiceError extends Error {
+  override name = 'ServiceError'
+  readonly code: ServiceErrorCode
+  readonly status: number
+  constructor(code: ServiceErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.code = code
+    this.status = SERVICE_ERRORS[code]
+  }
+}

@@ -1,0 +1,312 @@
+import { randomInt } from 'node:crypto'
+import { BrokerError, MetaApiError } from '../meta/index.js'
+import {
+  appendEvent,
+  getAccount,
+  getToken,
+  openToken,
+  recordRefreshSuccess,
+  setAccountStatus,
+} from '../store/index.js'
+import type { AccountRow, TokenRow } from '../store/index.js'
+import type { BrokerContext } from './context.js'
+import { nextRefreshAt } from './refresh-policy.js'
+import { ServiceError } from './service-error.js'
+import { SERVED_TOKEN_KIND, USER_TOKEN_KIND } from './token-kinds.js'
+
+const DAY = 86_400_000
+
+/** A token as the API serves it to apps. */
+export interface ServedToken {
+  readonly accessToken: string
+  /** Epoch ms, or null when the token never expires. */
+  readonly expiresAt: number | null
+  readonly accountId: string
+  /** The Instagram user id apps call the Graph API with. */
+  readonly userId: string
+}
+
+/** What triggered a refresh (a metric label and an event detail). */
+export type RefreshTrigger = 'api' | 'schedule' | 'operator'
+
+/** Options of {@link TokenService}. */
+export interface TokenServiceOptions {
+  /** How long a decrypted token may be served from memory. 0 = never cached. */
+  readonly cacheMs: number
+  /** At most this many cached tokens (least recently stored are evicted first). */
+  readonly cacheMax?: number
+  /** Told about every refresh attempt's outcome (metrics). */
+  readonly onRefresh?: (
+    outcome: 'success' | 'failure' | 'needs_reauth',
+    trigger: RefreshTrigger,
+  ) => void
+}
+
+/**
+ * Serves fresh tokens and refreshes them on demand. Concurrent refreshes of one account in this
+ * process share one call to Meta; the stored token's version makes a late or concurrent refresh
+ * from elsewhere harmless (the newer token wins, nothing is overwritten).
+ *
+ * Decrypted tokens may be kept in memory for `cacheMs` (bounded by `cacheMax`), dropped at once
+ * when this process refreshes, revokes or deletes the account.
+ */
+export class TokenService {
+  readonly #ctx: BrokerContext
+  readonly #options: TokenServiceOptions
+  readonly #inflight = new Map<string, Promise<ServedToken>>()
+  readonly #cache = new Map<string, { token: ServedToken; until: number }>()
+
+  constructor(ctx: BrokerContext, options: TokenServiceOptions) {
+    this.#ctx = ctx
+    this.#options = options
+  }
+
+  /**
+   * A valid token for an active account, refreshed first when it is within the configured window
+   * of expiry and Meta allows a refresh.
+   *
+   * @throws {ServiceError} `not_found`, `needs_reauth`/`account_inactive` (409), `meta_error` (502)
+   */
+  async getToken(accountId: string): Promise<ServedToken> {
+    const now = this.#ctx.now()
+    const cached = this.#cache.get(accountId)
+    if (cached !== undefined && cached.until > now && !this.#dueOnRead(cached.token, now)) {
+      return cached.token
+    }
+    const { account, row } = await this.#load(accountId)
+    const served = this.#open(account, row)
+    if (this.#dueOnRead(served, now) && this.#refreshable(row, now)) {
+      try {
+        return await this.refresh(accountId, 'api')
+      } catch (error) {
+        // A failed early refresh is not a failed read: the stored token is still valid.
+        if (
+          error instanceof ServiceError &&
+          error.code !== 'needs_reauth' &&
+          served.expiresAt !== null &&
+          served.expiresAt > now
+        ) {
+          return served
+        }
+        throw error
+      }
+    }
+    if (served.expiresAt !== null && served.expiresAt <= now) {
+      await setAccountStatus(
+        this.#ctx.store,
+        account.id,
+        'expired',
+        'the token expired before it was refreshed',
+        now,
+      )
+      this.invalidate(accountId)
+      throw new ServiceError(
+        'account_inactive',
+        "the account's token has expired; connect the account again",
+      )
+    }
+    this.#remember(served, now)
+    return served
+  }
+
+  /**
+   * Refreshes an account's token now (Instagram flavors). Joins a refresh already running in this
+   * process for the same account.
+   *
+   * @throws {ServiceError} as {@link getToken}; on a 190-family error the account becomes `needs_reauth`
+   */
+  refresh(accountId: string, trigger: RefreshTrigger): Promise<ServedToken> {
+    const running = this.#inflight.get(accountId)
+    if (running !== undefined) return running
+    const promise = this.#refresh(accountId, trigger).finally(() =>
+      this.#inflight.delete(accountId),
+    )
+    this.#inflight.set(accountId, promise)
+    return promise
+  }
+
+  /** Forgets a cached token (after revoke, delete, or a refresh elsewhere in this process). */
+  invalidate(accountId: string): void {
+    this.#cache.delete(accountId)
+  }
+
+  async #refresh(accountId: string, trigger: RefreshTrigger): Promise<ServedToken> {
+    const ctx = this.#ctx
+    const { account, row } = await this.#load(accountId)
+    const flavor = ctx.meta.flavor
+    if (!flavor.refreshable || row.kind !== USER_TOKEN_KIND[ctx.flavor]) {
+      throw new ServiceError(
+        'invalid_request',
+        `${flavor.title} tokens have no refresh grant; they are kept until they expire`,
+      )
+    }
+    const current = openToken(ctx.keyring, row).plaintext
+    let refreshed
+    try {
+      refreshed = await ctx.meta.refreshLongLivedToken(current, {
+        issuedAt: row.issued_at,
+        ...(row.expires_at === null ? {} : { expiresAt: row.expires_at }),
+      })
+    } catch (error) {
+      await this.#recordFailure(account, error, trigger)
+      throw refreshFailure(error)
+    }
+    const now = ctx.now()
+    const saved = await recordRefreshSuccess(ctx.store, ctx.keyring, {
+      tokenId: row.id,
+      expectedVersion: row.version,
+      accessToken: refreshed.accessToken,
+      issuedAt: now,
+      expiresAt: refreshed.expiresAt,
+      nextRefreshAt: nextRefreshAt(
+        { kind: row.kind, issuedAt: now, expiresAt: refreshed.expiresAt },
+        randomInt(0, 1_000_000) / 1_000_000,
+      ),
+      now,
+    })
+    this.invalidate(accountId)
+    this.#options.onRefresh?.('success', trigger)
+    if (!saved.saved) {
+      // Someone stored a newer token while we asked Meta: theirs wins, serve it.
+      const latest = await this.#load(accountId)
+      return this.#open(latest.account, latest.row)
+    }
+    await appendEvent(ctx.store, {
+      type: 'token.refreshed',
+      accountId,
+      metaUserId: account.meta_user_id,
+      detail: {
+        trigger,
+        expires_at: refreshed.expiresAt,
+        same_token: refreshed.accessToken === current,
+      },
+      now,
+    })
+    const served = this.#open(account, saved.token)
+    this.#remember(served, now)
+    return served
+  }
+
+  async #recordFailure(
+    account: AccountRow,
+    error: unknown,
+    trigger: RefreshTrigger,
+  ): Promise<void> {
+    const ctx = this.#ctx
+    const now = ctx.now()
+    const reauth = error instanceof MetaApiError && error.action === 'reauthorize'
+    if (reauth) {
+      await setAccountStatus(ctx.store, account.id, 'needs_reauth', error.message, now)
+      await appendEvent(ctx.store, {
+        type: 'account.needs_reauth',
+        accountId: account.id,
+        metaUserId: account.meta_user_id,
+        detail: { code: error.code, subcode: error.subcode, trigger },
+        now,
+      })
+      this.invalidate(account.id)
+    } else {
+      await appendEvent(ctx.store, {
+        type: 'token.refresh_failed',
+        accountId: account.id,
+        metaUserId: account.meta_user_id,
+        detail: {
+          trigger,
+          error:
+            error instanceof MetaApiError
+              ? `meta:${error.code ?? 'unknown'}`
+              : error instanceof BrokerError
+                ? error.code
+                : 'internal',
+        },
+        now,
+      })
+    }
+    this.#options.onRefresh?.(reauth ? 'needs_reauth' : 'failure', trigger)
+  }
+
+  async #load(accountId: string): Promise<{ account: AccountRow; row: TokenRow }> {
+    const account = await getAccount(this.#ctx.store, accountId)
+    if (account === undefined) throw new ServiceError('not_found', 'no account has this id')
+    if (account.status === 'needs_reauth') {
+      throw new ServiceError(
+        'needs_reauth',
+        "Meta no longer accepts this account's token; the person must connect it again",
+      )
+    }
+    if (account.status !== 'active') {
+      throw new ServiceError(
+        'account_inactive',
+        `the account is ${account.status}; connect it again`,
+      )
+    }
+    const row = await getToken(this.#ctx.store, account.id, SERVED_TOKEN_KIND[this.#ctx.flavor])
+    if (row === undefined)
+      throw new ServiceError('account_inactive', 'the account has no token; connect it again')
+    return { account, row }
+  }
+
+  #open(account: AccountRow, row: TokenRow): ServedToken {
+    return {
+      accessToken: openToken(this.#ctx.keyring, row).plaintext,
+      expiresAt: row.expires_at,
+      accountId: account.id,
+      userId: account.ig_user_id ?? account.meta_user_id,
+    }
+  }
+
+  #dueOnRead(token: ServedToken, now: number): boolean {
+    return token.expiresAt !== null && token.expiresAt - now < this.#ctx.refreshOnReadWithinMs
+  }
+
+  #refreshable(row: TokenRow, now: number): boolean {
+    return (
+      this.#ctx.meta.flavor.refreshable &&
+      row.kind === USER_TOKEN_KIND[this.#ctx.flavor] &&
+      now - row.issued_at >= DAY
+    )
+  }
+
+  #remember(token: ServedToken, now: number): void {
+    if (this.#options.cacheMs <= 0) return
+    const max = this.#options.cacheMax ?? 10_000
+    if (this.#cache.size >= max) {
+      const oldest = this.#cache.keys().next()
+      if (oldest.done !== true) this.#cache.delete(oldest.value)
+    }
+    this.#cache.delete(token.accountId)
+    this.#cache.set(token.accountId, { token, until: now + this.#options.cacheMs })
+  }
+}
+
+function refreshFailure(error: unknown): ServiceError {
+  if (error instanceof MetaApiError && error.action === 'reauthorize') {
+    return new ServiceError(
+      'needs_reauth',
+      "Meta no longer accepts this account's token; the person must connect it again",
+      { cause: error },
+    )
+  }
+  if (
+    error instanceof BrokerError &&
+    (error.code === 'IGB_TIMEOUT' || error.code === 'IGB_NETWORK')
+  ) {
+    return new ServiceError(
+      'meta_unreachable',
+      'Meta could not be reached; the stored token is unchanged',
+      { cause: error },
+    )
+  }
+  if (
+    error instanceof BrokerError &&
+    (error.code === 'IGB_REFRESH_TOO_EARLY' || error.code === 'IGB_TOKEN_EXPIRED')
+  ) {
+    return new ServiceError('invalid_request', error.message, { cause: error })
+  }
+  const message = error instanceof Error ? error.message : 'unknown failure'
+  return new ServiceError(
+    'meta_error',
+    `the refresh failed: ${message}; the stored token is unchanged`,
+    { cause: error },
+  )
+}

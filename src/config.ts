@@ -1,0 +1,205 @@
+import { existsSync, readFileSync } from 'node:fs'
+import { parseEnv } from 'node:util'
+import { z } from 'zod'
+
+/** The login flavors the service can run with. */
+export const FLAVOR_NAMES = ['instagram-login', 'facebook-login', 'basic-display'] as const
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+
+/** Variables whose values are secret: a validation error names them but never echoes the value. */
+const SECRET_VARIABLES = new Set([
+  'IGTOKEN_APP_SECRET',
+  'IGTOKEN_META_APP_SECRET',
+  'IGTOKEN_ENCRYPTION_KEYS',
+  'IGTOKEN_ADMIN_PASSWORD',
+  'IGTOKEN_WEBHOOK_VERIFY_TOKEN',
+])
+
+const port = (fallback: number) =>
+  z.coerce
+    .number({ error: 'expected a port number' })
+    .int('expected a whole port number')
+    .min(1, 'expected a port between 1 and 65535')
+    .max(65535, 'expected a port between 1 and 65535')
+    .default(fallback)
+
+const httpUrl = z
+  .string()
+  .trim()
+  .refine((value) => {
+    try {
+      const url = new URL(value)
+      return url.protocol === 'http:' || url.protocol === 'https:'
+    } catch {
+      return false
+    }
+  }, 'expected an http:// or https:// URL')
+  .transform((value) => value.replace(/\/+$/, ''))
+
+const optionalText = z
+  .string()
+  .trim()
+  .transform((value) => (value === '' ? undefined : value))
+  .optional()
+
+const positiveInt = (fallback: number) =>
+  z.coerce
+    .number()
+    .int('expected a whole number')
+    .positive('expected a positive number')
+    .default(fallback)
+
+const schema = z
+  .object({
+    IGTOKEN_HOST: z.string().trim().min(1).default('127.0.0.1'),
+    IGTOKEN_PORT: port(8787),
+    IGTOKEN_PUBLIC_URL: httpUrl.optional(),
+    IGTOKEN_DATA_DIR: z.string().trim().min(1).default('./data'),
+    IGTOKEN_DATABASE_URL: optionalText,
+    IGTOKEN_APP_ID: optionalText.pipe(
+      z.string().regex(/^\d+$/, 'expected the numeric app id from the App Dashboard').optional(),
+    ),
+    IGTOKEN_APP_SECRET: optionalText,
+    IGTOKEN_META_APP_SECRET: optionalText,
+    IGTOKEN_FLAVOR: z
+      .enum(FLAVOR_NAMES, { error: `expected one of ${FLAVOR_NAMES.join(', ')}` })
+      .default('instagram-login'),
+    IGTOKEN_SCOPES: optionalText,
+    IGTOKEN_REDIRECT_URI: httpUrl.optional(),
+    IGTOKEN_GRAPH_VERSION: z
+      .string()
+      .trim()
+      .regex(/^v\d+\.\d+$/, 'expected a Graph API version such as v25.0')
+      .default('v25.0'),
+    IGTOKEN_ENCRYPTION_KEYS: optionalText,
+    IGTOKEN_META_EMULATOR_URL: httpUrl.optional(),
+    IGTOKEN_EMULATOR_PORT: port(8788),
+    IGTOKEN_LOG_LEVEL: z
+      .enum(LOG_LEVELS, { error: `expected one of ${LOG_LEVELS.join(', ')}` })
+      .default('info'),
+    IGTOKEN_TRUST_PROXY: z
+      .enum(['true', 'false', '1', '0'], { error: 'expected true or false' })
+      .default('false')
+      .transform((value) => value === 'true' || value === '1'),
+    IGTOKEN_RATE_LIMIT_PER_MINUTE: positiveInt(300),
+    IGTOKEN_CONNECT_STATE_TTL_SECONDS: positiveInt(600),
+    IGTOKEN_TOKEN_CACHE_SECONDS: z.coerce.number().int().min(0).default(30),
+    IGTOKEN_REFRESH_ON_READ_WITHIN_DAYS: positiveInt(7),
+  })
+  .superRefine((env, ctx) => {
+    if (env.IGTOKEN_APP_ID !== undefined && env.IGTOKEN_APP_SECRET === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['IGTOKEN_APP_SECRET'],
+        message: 'is required when IGTOKEN_APP_ID is set (the app secret paired with that id)',
+      })
+    }
+    if (env.IGTOKEN_APP_ID !== undefined && env.IGTOKEN_ENCRYPTION_KEYS === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['IGTOKEN_ENCRYPTION_KEYS'],
+        message:
+          'is required with a real app: run "igtoken keys generate-encryption-key" and set it (kid:base64 key)',
+      })
+    }
+  })
+
+/** The service's configuration: read once at start, validated, frozen. */
+export interface Config {
+  readonly host: string
+  readonly port: number
+  readonly publicUrl: string
+  readonly dataDir: string
+  readonly databaseUrl: string
+  /** True when no app id is set: the service runs Meta's emulator in-process with a demo app. */
+  readonly demo: boolean
+  readonly appId: string | undefined
+  readonly appSecret: string | undefined
+  /** The Meta app's own secret when the flavor uses a separate Instagram app pair; also verifies callbacks. */
+  readonly metaAppSecret: string | undefined
+  readonly flavor: (typeof FLAVOR_NAMES)[number]
+  readonly scopes: readonly string[] | undefined
+  readonly redirectUri: string
+  readonly graphVersion: string
+  readonly encryptionKeys: string | undefined
+  readonly emulatorUrl: string | undefined
+  readonly emulatorPort: number
+  readonly logLevel: (typeof LOG_LEVELS)[number]
+  readonly trustProxy: boolean
+  readonly rateLimitPerMinute: number
+  readonly connectStateTtlMs: number
+  readonly tokenCacheMs: number
+  readonly refreshOnReadWithinMs: number
+}
+
+/** A configuration problem: `message` is one line naming the variable and what is expected. */
+export class ConfigError extends Error {
+  override name = 'ConfigError'
+  readonly variable: string
+  constructor(variable: string, message: string) {
+    super(`${variable}: ${message}`)
+    this.variable = variable
+  }
+}
+
+/**
+ * Reads `.env` (when present) beneath the given environment, validates everything once and returns
+ * a frozen {@link Config}. Values already in the environment win over the file.
+ *
+ * @throws {ConfigError} naming the first wrong or missing variable; secret values are never echoed.
+ */
+export function loadConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  options: { envFile?: string | false } = {},
+): Config {
+  const fromFile = readEnvFile(options.envFile === undefined ? '.env' : options.envFile)
+  const merged: Record<string, string | undefined> = { ...fromFile }
+  for (const [key, value] of Object.entries(env)) {
+    if (key.startsWith('IGTOKEN_') && value !== undefined) merged[key] = value
+  }
+
+  const parsed = schema.safeParse(merged)
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]
+    const variable = typeof issue?.path[0] === 'string' ? issue.path[0] : 'configuration'
+    let message = issue?.message ?? 'is not valid'
+    const value = merged[variable]
+    if (value !== undefined && !SECRET_VARIABLES.has(variable) && issue?.code !== 'custom') {
+      message += `, got ${JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value)}`
+    }
+    throw new ConfigError(variable, message)
+  }
+  const e = parsed.data
+  const publicUrl = e.IGTOKEN_PUBLIC_URL ?? `http://127.0.0.1:${e.IGTOKEN_PORT}`
+  const config: Config = {
+    host: e.IGTOKEN_HOST,
+    port: e.IGTOKEN_PORT,
+    publicUrl,
+    dataDir: e.IGTOKEN_DATA_DIR,
+    databaseUrl: e.IGTOKEN_DATABASE_URL ?? `sqlite:${e.IGTOKEN_DATA_DIR}/igtoken.db`,
+    demo: e.IGTOKEN_APP_ID === undefined,
+    appId: e.IGTOKEN_APP_ID,
+    appSecret: e.IGTOKEN_APP_SECRET,
+    metaAppSecret: e.IGTOKEN_META_APP_SECRET,
+    flavor: e.IGTOKEN_FLAVOR,
+    scopes: e.IGTOKEN_SCOPES?.split(/[\s,]+/).filter(Boolean),
+    redirectUri: e.IGTOKEN_REDIRECT_URI ?? `${publicUrl}/callback`,
+    graphVersion: e.IGTOKEN_GRAPH_VERSION,
+    encryptionKeys: e.IGTOKEN_ENCRYPTION_KEYS,
+    emulatorUrl: e.IGTOKEN_META_EMULATOR_URL,
+    emulatorPort: e.IGTOKEN_EMULATOR_PORT,
+    logLevel: e.IGTOKEN_LOG_LEVEL,
+    trustProxy: e.IGTOKEN_TRUST_PROXY,
+    rateLimitPerMinute: e.IGTOKEN_RATE_LIMIT_PER_MINUTE,
+    connectStateTtlMs: e.IGTOKEN_CONNECT_STATE_TTL_SECONDS * 1000,
+    tokenCacheMs: e.IGTOKEN_TOKEN_CACHE_SECONDS * 1000,
+    refreshOnReadWithinMs: e.IGTOKEN_REFRESH_ON_READ_WITHIN_DAYS * 86_400_000,
+  }
+  return Object.freeze(config)
+}
+
+function readEnvFile(path: string | false): Record<string, string> {
+  if (path === false || !existsSync(path)) return {}
+  return parseEnv(readFileSync(path, 'utf8')) as Record<string, string>
+}

@@ -1,0 +1,225 @@
+import cookie from '@fastify/cookie'
+import formbody from '@fastify/formbody'
+import helmet from '@fastify/helmet'
+import rateLimit from '@fastify/rate-limit'
+import Fastify from 'fastify'
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
+import { randomUUID } from 'node:crypto'
+import { accountView } from '../broker/account-view.js'
+import type { BrokerContext } from '../broker/context.js'
+import { ServiceError } from '../broker/service-error.js'
+import { SERVED_TOKEN_KIND } from '../broker/token-kinds.js'
+import { TokenService } from '../broker/token-service.js'
+import { getToken, listAccounts, migrationStatus } from '../store/index.js'
+import { loggerOptions } from './logger.js'
+import { createMetrics } from './plugins/metrics.js'
+import type { Metrics } from './plugins/metrics.js'
+import { errorBody, wantsJson } from './respond.js'
+import { apiRoutes } from './routes/api.js'
+import { connectRoutes } from './routes/connect.js'
+import { metaCallbackRoutes } from './routes/meta-callbacks.js'
+import { renderPage } from './views.js'
+
+/** Everything {@link buildApp} wires together. */
+export interface AppOptions {
+  readonly ctx: BrokerContext
+  /** Demo mode shows the connected accounts on the home page (no sign-in exists yet). */
+  readonly demo: boolean
+  readonly logLevel?: string
+  /** Where log lines go (tests capture them); default stdout. */
+  readonly logStream?: NodeJS.WritableStream
+  /** Or a ready logger instance. */
+  readonly logger?: FastifyBaseLogger
+  readonly trustProxy?: boolean
+  readonly rateLimitPerMinute?: number
+  readonly tokenCacheMs?: number
+  readonly metrics?: Metrics
+}
+
+/** The service as a Fastify instance. It never listens: `igtoken serve` (or a test) does. */
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const { ctx } = options
+  const metrics = options.metrics ?? createMetrics()
+  const publicUrl = new URL(ctx.publicUrl)
+  const app = Fastify({
+    ...(options.logger === undefined
+      ? { logger: loggerOptions(options.logLevel ?? 'info', options.logStream) }
+      : { loggerInstance: options.logger }),
+    genReqId: () => randomUUID(),
+    trustProxy: options.trustProxy ?? false,
+    bodyLimit: 256 * 1024,
+    // Node 20's fetch keeps no socket alive when the server's timeout is 1 s or less.
+    keepAliveTimeout: 5_000,
+    routerOptions: { ignoreTrailingSlash: true },
+  })
+
+  const tokens = new TokenService(ctx, {
+    cacheMs: options.tokenCacheMs ?? 30_000,
+    onRefresh: (outcome, trigger) => {
+      metrics.refreshes.inc({ outcome, trigger })
+    },
+  })
+  app.decorate('tokens', tokens)
+
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:', 'https:'],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+        upgradeInsecureRequests: null,
+      },
+    },
+    hsts: publicUrl.protocol === 'https:',
+  })
+  await app.register(rateLimit, {
+    global: false,
+    max: options.rateLimitPerMinute ?? 300,
+    timeWindow: 60_000,
+    errorResponseBuilder: () => ({
+      statusCode: 429,
+      ...errorBody(new ServiceError('rate_limited', 'too many requests; slow down')),
+    }),
+  })
+  await app.register(cookie)
+  await app.register(formbody, { bodyLimit: 64 * 1024 })
+
+  app.addHook('onResponse', (request, reply, done) => {
+    const route = request.routeOptions.url ?? 'unmatched'
+    metrics.httpRequests.inc({ method: request.method, route, status: reply.statusCode })
+    metrics.httpDuration.observe({ method: request.method, route }, reply.elapsedTime / 1000)
+    done()
+  })
+
+  app.setErrorHandler((error, request, reply) => {
+    let failure: ServiceError
+    if (error instanceof ServiceError) failure = error
+    else if (isValidationError(error)) failure = new ServiceError('invalid_request', error.message)
+    else if (hasStatus(error) && error.statusCode < 500) {
+      failure = new ServiceError(
+        error.statusCode === 429 ? 'rate_limited' : 'invalid_request',
+        error.message,
+      )
+      return reply.code(error.statusCode).send(errorBody(failure))
+    } else {
+      request.log.error({ err: error }, 'request failed')
+      failure = new ServiceError('internal', 'something went wrong on our side')
+    }
+    return reply.code(failure.status).send(errorBody(failure))
+  })
+  app.setNotFoundHandler((request, reply) => {
+    const failure = new ServiceError('not_found', 'there is nothing at this address')
+    if (wantsJson(request) || request.url.startsWith('/api/'))
+      return reply.code(404).send(errorBody(failure))
+    return reply
+      .code(404)
+      .type('text/html; charset=utf-8')
+      .send(
+        renderPage('./message', {
+          title: 'Not found',
+          message: 'There is nothing at this address.',
+          code: failure.code,
+          failed: true,
+          linkHref: '/',
+          linkText: 'Home',
+        }),
+      )
+  })
+
+  app.get('/healthz', () => ({ ok: true }))
+  app.get('/readyz', async (_request, reply) => {
+    try {
+      const status = await migrationStatus(ctx.store)
+      if (status.pending.length > 0) {
+        return await reply.code(503).send({ ok: false, reason: 'migrations pending' })
+      }
+      return { ok: true }
+    } catch {
+      return reply.code(503).send({ ok: false, reason: 'database unreachable' })
+    }
+  })
+  app.get('/metrics', async (_request, reply) => {
+    await updateGauges(ctx, metrics)
+    return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics())
+  })
+
+  app.get('/', async (_request, reply) => {
+    let accounts = null
+    if (options.demo) {
+      const page = await listAccounts(ctx.store, { limit: 100 })
+      accounts = await Promise.all(
+        page.items.map(async (account) => {
+          const view = accountView(
+            account,
+            await getToken(ctx.store, account.id, SERVED_TOKEN_KIND[ctx.flavor]),
+          )
+          return {
+            ...view,
+            expiresText:
+              view.expires_at === null ? 'never' : new Date(view.expires_at).toUTCString(),
+            refreshedText:
+              view.refreshed_at === null ? 'not yet' : new Date(view.refreshed_at).toUTCString(),
+          }
+        }),
+      )
+    }
+    return reply
+      .type('text/html; charset=utf-8')
+      .send(renderPage('./home', { demo: options.demo, accounts }))
+  })
+
+  const callbackPath = new URL(ctx.redirectUri).pathname
+  connectRoutes(app, { ctx, metrics, callbackPath, secureCookies: publicUrl.protocol === 'https:' })
+  metaCallbackRoutes(app, { ctx, metrics })
+  apiRoutes(app, { ctx, tokens, keyCacheMs: 5_000 })
+
+  return app
+}
+
+async function updateGauges(ctx: BrokerContext, metrics: Metrics): Promise<void> {
+  const byStatus = await ctx.store.db
+    .selectFrom('accounts')
+    .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
+    .groupBy('status')
+    .execute()
+  metrics.accountsByStatus.reset()
+  for (const row of byStatus) metrics.accountsByStatus.set({ status: row.status }, row.n)
+
+  // Cumulative, as Prometheus buckets are: tokens expiring within N days (le), and never.
+  const now = ctx.now()
+  metrics.tokensByDaysToExpiry.reset()
+  for (const days of [1, 7, 14, 30, 45, 60]) {
+    const row = await ctx.store.db
+      .selectFrom('tokens')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('expires_at', 'is not', null)
+      .where('expires_at', '<=', now + days * 86_400_000)
+      .executeTakeFirst()
+    metrics.tokensByDaysToExpiry.set({ bucket: String(days) }, row?.n ?? 0)
+  }
+  const never = await ctx.store.db
+    .selectFrom('tokens')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('expires_at', 'is', null)
+    .executeTakeFirst()
+  metrics.tokensByDaysToExpiry.set({ bucket: 'never' }, never?.n ?? 0)
+}
+
+function isValidationError(error: unknown): error is Error {
+  return error instanceof Error && 'validation' in error
+}
+
+function hasStatus(error: unknown): error is Error & { statusCode: number } {
+  return (
+    error instanceof Error && typeof (error as { statusCode?: unknown }).statusCode === 'number'
+  )
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The token service, shared with the refresh engine running in the same process. */
+    tokens: TokenService
+  }
+}

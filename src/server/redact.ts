@@ -1,0 +1,42 @@
+/** Query parameters whose values are secrets: they never reach a log line. */
+const SECRET_PARAMS = new Set([
+  'code',
+  'state',
+  'access_token',
+  'input_token',
+  'fb_exchange_token',
+  'client_secret',
+  'signed_request',
+  'appsecret_proof',
+  'key',
+  'token',
+])
+
+/** The URL with the value of every secret query parameter replaced, safe to log. */
+export function redactUrl(url: string): string {
+  const q = url.indexOf('?')
+  if (q === -1) return url
+  const params = new URLSearchParams(url.slice(q + 1))
+  let changed = false
+  for (const name of new Set(params.keys())) {
+    if (SECRET_PARAMS.has(name.toLowerCase())) {
+      params.set(name, '[redacted]')
+      changed = true
+    }
+  }
+  return changed ? `${url.slice(0, q)}?${params.toString()}` : url
+}
+
+/** pino `redact` paths: headers and body fields that can carry a secret. */
+export const REDACT_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'res.headers["set-cookie"]',
+  '*.access_token',
+  '*.accessToken',
+  '*.client_secret',
+  '*.appSecret',
+  '*.signed_request',
+  '*.key',
+  '*.password',
+]

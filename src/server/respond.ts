@@ -1,0 +1,43 @@
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { ServiceError } from '../broker/service-error.js'
+import { renderPage } from './views.js'
+
+/** True when the client asked for JSON rather than a page (Accept header or `?format=json`). */
+export function wantsJson(request: FastifyRequest): boolean {
+  const query = request.query as Record<string, unknown> | undefined
+  if (query?.['format'] === 'json') return true
+  const accept = request.headers.accept ?? ''
+  const json = accept.indexOf('application/json')
+  const html = accept.indexOf('text/html')
+  return json !== -1 && (html === -1 || json < html)
+}
+
+/** The one error body of the service. */
+export function errorBody(error: ServiceError): { error: { code: string; message: string } } {
+  return { error: { code: error.code, message: error.message } }
+}
+
+/** Sends a failure as a page with a way back, or as JSON when asked. */
+export function sendFailure(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  error: ServiceError,
+  options: { title?: string; linkHref?: string; linkText?: string } = {},
+): FastifyReply {
+  reply.code(error.status)
+  if (wantsJson(request)) return reply.send(errorBody(error))
+  return reply.type('text/html; charset=utf-8').send(
+    renderPage('./message', {
+      title: options.title ?? 'Something went wrong',
+      message: capitalise(error.message),
+      code: error.code,
+      failed: true,
+      linkHref: options.linkHref ?? '/connect',
+      linkText: options.linkText ?? 'Try again',
+    }),
+  )
+}
+
+function capitalise(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1) + (/[.!?]$/.test(text) ? '' : '.')
+}

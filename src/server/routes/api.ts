@@ -1,0 +1,176 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { accountView, iso } from '../../broker/account-view.js'
+import type { BrokerContext } from '../../broker/context.js'
+import { ServiceError } from '../../broker/service-error.js'
+import { SERVED_TOKEN_KIND } from '../../broker/token-kinds.js'
+import type { TokenService } from '../../broker/token-service.js'
+import {
+  ACCOUNT_STATUSES,
+  appendEvent,
+  deleteAccount,
+  getAccount,
+  getToken,
+  listAccounts,
+  verifyApiKey,
+} from '../../store/index.js'
+import type { AccountStatus, ApiKeyInfo } from '../../store/index.js'
+import { errorBody } from '../respond.js'
+
+const accountParams = {
+  type: 'object',
+  properties: { id: { type: 'string', minLength: 1, maxLength: 128 } },
+  required: ['id'],
+  additionalProperties: false,
+} as const
+
+/**
+ * The token API under /api/v1, for the apps that use the tokens. Every route needs a bearer API
+ * key (`igtoken keys create`).
+ */
+export function apiRoutes(
+  app: FastifyInstance,
+  deps: { ctx: BrokerContext; tokens: TokenService; keyCacheMs: number },
+): void {
+  const { ctx, tokens } = deps
+  const keyCache = new Map<string, { info: ApiKeyInfo; until: number }>()
+
+  app.register(
+    (api, _opts, done) => {
+      api.addHook('onRequest', async (request, reply) => {
+        const key = bearer(request)
+        const now = ctx.now()
+        const cached = key === undefined ? undefined : keyCache.get(key)
+        if (cached !== undefined && cached.until > now) return
+        const info = key === undefined ? undefined : await verifyApiKey(ctx.store, key, now)
+        if (key === undefined || info === undefined) {
+          return reply
+            .code(401)
+            .header('www-authenticate', 'Bearer realm="igtoken"')
+            .send(
+              errorBody(
+                new ServiceError(
+                  'unauthorized',
+                  'a valid API key is required: "Authorization: Bearer <key>"',
+                ),
+              ),
+            )
+        }
+        if (deps.keyCacheMs > 0) {
+          if (keyCache.size > 1000) keyCache.clear()
+          keyCache.set(key, { info, until: now + deps.keyCacheMs })
+        }
+      })
+
+      api.get<{ Querystring: { status?: string; limit?: number; cursor?: string } }>(
+        '/accounts',
+        {
+          config: { rateLimit: {} },
+          schema: {
+            querystring: {
+              type: 'object',
+              properties: {
+                status: { type: 'string', enum: [...ACCOUNT_STATUSES] },
+                limit: { type: 'integer', minimum: 1, maximum: 500 },
+                cursor: { type: 'string', maxLength: 200 },
+              },
+              additionalProperties: false,
+            },
+          },
+        },
+        async (request) => {
+          const { status, limit, cursor } = request.query
+          let page
+          try {
+            page = await listAccounts(ctx.store, {
+              ...(status === undefined ? {} : { status: status as AccountStatus }),
+              ...(limit === undefined ? {} : { limit }),
+              ...(cursor === undefined ? {} : { cursor }),
+            })
+          } catch (error) {
+            if (error instanceof TypeError) throw new ServiceError('invalid_request', error.message)
+            throw error
+          }
+          const data = await Promise.all(
+            page.items.map(async (account) =>
+              accountView(
+                account,
+                await getToken(ctx.store, account.id, SERVED_TOKEN_KIND[ctx.flavor]),
+              ),
+            ),
+          )
+          return { data, next_cursor: page.nextCursor ?? null }
+        },
+      )
+
+      api.get<{ Params: { id: string } }>(
+        '/accounts/:id',
+        { config: { rateLimit: {} }, schema: { params: accountParams } },
+        async (request) => {
+          const account = await getAccount(ctx.store, request.params.id)
+          if (account === undefined) throw new ServiceError('not_found', 'no account has this id')
+          return accountView(
+            account,
+            await getToken(ctx.store, account.id, SERVED_TOKEN_KIND[ctx.flavor]),
+          )
+        },
+      )
+
+      api.get<{ Params: { id: string } }>(
+        '/accounts/:id/token',
+        { config: { rateLimit: {} }, schema: { params: accountParams } },
+        async (request, reply) => {
+          const served = await tokens.getToken(request.params.id)
+          void reply.header('cache-control', 'no-store')
+          return {
+            access_token: served.accessToken,
+            expires_at: iso(served.expiresAt),
+            account_id: served.accountId,
+            user_id: served.userId,
+          }
+        },
+      )
+
+      api.post<{ Params: { id: string } }>(
+        '/accounts/:id/refresh',
+        { config: { rateLimit: {} }, schema: { params: accountParams } },
+        async (request) => {
+          await tokens.refresh(request.params.id, 'api')
+          const account = await getAccount(ctx.store, request.params.id)
+          if (account === undefined) throw new ServiceError('not_found', 'no account has this id')
+          return accountView(
+            account,
+            await getToken(ctx.store, account.id, SERVED_TOKEN_KIND[ctx.flavor]),
+          )
+        },
+      )
+
+      api.delete<{ Params: { id: string } }>(
+        '/accounts/:id',
+        { config: { rateLimit: {} }, schema: { params: accountParams } },
+        async (request, reply) => {
+          const account = await getAccount(ctx.store, request.params.id)
+          if (account === undefined) throw new ServiceError('not_found', 'no account has this id')
+          await deleteAccount(ctx.store, account.id)
+          tokens.invalidate(account.id)
+          await appendEvent(ctx.store, {
+            type: 'account.deleted',
+            accountId: account.id,
+            metaUserId: account.meta_user_id,
+            detail: { source: 'api' },
+            now: ctx.now(),
+          })
+          return reply.code(204).send()
+        },
+      )
+      done()
+    },
+    { prefix: '/api/v1' },
+  )
+}
+
+function bearer(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization
+  if (header === undefined) return undefined
+  const match = /^Bearer\s+(\S+)$/i.exec(header)
+  return match?.[1]
+}

@@ -1,0 +1,85 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Writable } from 'node:stream'
+import { loadConfig } from '../../src/config.js'
+import { EmulatorControlClient } from '../../src/emulator/index.js'
+import { startService } from '../../src/server/service.js'
+import type { RunningService } from '../../src/server/service.js'
+import { createApiKey } from '../../src/store/index.js'
+import { freePort } from './ports.js'
+
+/** A demo-mode service on free ports with its own data folder, and every log line it wrote. */
+export interface TestService {
+  readonly url: string
+  readonly emulatorUrl: string
+  readonly control: EmulatorControlClient
+  readonly dataDir: string
+  readonly service: RunningService
+  /** Every log line so far (JSON text). */
+  readonly logs: string[]
+  /** Creates an API key directly in the store. */
+  apiKey(name?: string): Promise<string>
+  close(): Promise<void>
+}
+
+/** Starts the real service in demo mode (embedded emulator) for a test. */
+export async function startTestService(env: Record<string, string> = {}): Promise<TestService> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'igtoken-service-'))
+  const port = await freePort()
+  const emulatorPort = await freePort()
+  const logs: string[] = []
+  const logStream = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      logs.push(...chunk.toString('utf8').split('\n').filter(Boolean))
+      callback()
+    },
+  })
+  const config = loadConfig(
+    {
+      IGTOKEN_PORT: String(port),
+      IGTOKEN_EMULATOR_PORT: String(emulatorPort),
+      IGTOKEN_DATA_DIR: dataDir,
+      IGTOKEN_LOG_LEVEL: 'info',
+      ...env,
+    },
+    { envFile: false },
+  )
+  const service = await startService(config, { logStream })
+  const emulatorUrl = service.emulatorUrl ?? ''
+  return {
+    url: service.url,
+    emulatorUrl,
+    control: new EmulatorControlClient(emulatorUrl),
+    dataDir,
+    service,
+    logs,
+    async apiKey(name = 'test') {
+      const created = await createApiKey(service.store, { name, now: Date.now() })
+      return created.key
+    },
+    async close() {
+      await service.close()
+      rmSync(dataDir, { recursive: true, force: true })
+    },
+  }
+}
+
+/** Runs /connect → consent → /callback like a browser would, returning the final response. */
+export async function connectThroughBrowserless(
+  url: string,
+  consent: (authorizeUrl: string) => Promise<string>,
+): Promise<{ callbackUrl: string; cookie: string; response: Response }> {
+  const start = await fetch(`${url}/connect`, { redirect: 'manual' })
+  const setCookie = start.headers.get('set-cookie') ?? ''
+  const cookie = setCookie.split(';')[0] ?? ''
+  const location = start.headers.get('location')
+  if (start.status !== 302 || location === null)
+    throw new Error(`/connect answered ${start.status}`)
+  const callbackUrl = await consent(location)
+  const response = await fetch(callbackUrl.replace(/#.*$/, ''), {
+    headers: { cookie },
+    redirect: 'manual',
+  })
+  return { callbackUrl, cookie, response }
+}

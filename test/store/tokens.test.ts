@@ -320,8 +320,9 @@ for (const dialect of TEST_DIALECTS) {
         assert.equal(await releaseLease(t.store, { tokenId: due.token.id, owner: 'a' }), false)
         assert.equal(await releaseLease(t.store, { tokenId: due.token.id, owner: 'b' }), true)
         const released = await getTokenById(t.store, due.token.id)
-        assert.equal(released?.lease_owner, null)
-        assert.equal(released?.lease_until, null)
+        assert.ok(released)
+        assert.equal(released.lease_owner, null)
+        assert.equal(released.lease_until, null)
         // The found-but-not-yet-due row becomes claimable when its time comes.
         const later = await claimDueTokens(t.store, {
           owner: 'c',

@@ -50,7 +50,9 @@ export function buildAuthorizationUrl(
   ctx: AuthorizationUrlContext,
   params: AuthorizationUrlParams,
 ): string {
-  if (typeof params !== 'object') throw invalidArgType('"params" must be an object')
+  if (typeof params !== 'object' || (params as unknown) === null) {
+    throw invalidArgType('"params" must be an object')
+  }
   const state = requireString(params.state, 'state')
   const { flavor } = ctx
   for (const option of Object.keys(OPTION_PARAM) as AuthorizeOption[]) {

@@ -31,7 +31,9 @@ export function parseRedirect(
   input: string | URL | URLSearchParams,
   check: { readonly expectedState: string },
 ): RedirectResult {
-  if (typeof check !== 'object') throw invalidArgType('"check" must be an object')
+  if (typeof check !== 'object' || (check as unknown) === null) {
+    throw invalidArgType('"check" must be an object')
+  }
   const expectedState = requireString(check.expectedState, 'expectedState')
   const params = toParams(input)
 

@@ -1,4 +1,4 @@
-/* eslint-disable @typescript-eslint/no-unsafe-member-access */
+/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-argument -- JSON bodies under test are untyped on purpose */
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import {

@@ -1,4 +1,4 @@
-/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-return */
+/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-return -- JSON bodies under test are untyped on purpose */
 import {
   DEMO_APP,
   startEmulator,
@@ -103,7 +103,7 @@ export async function submitForm(
 
 /** Runs the consent page and returns the Location of the redirect. */
 export async function consent(
-  emu: RunningEmulator,
+  _emu: RunningEmulator,
   pageUrl: string,
   button: 'Allow' | 'Cancel' = 'Allow',
   userId?: string,
@@ -114,7 +114,6 @@ export async function consent(
   const res = await submitForm(pageUrl, form, button, userId ?? form.checked)
   if (res.status !== 302)
     throw new Error(`expected a redirect, got ${res.status}: ${await res.text()}`)
-  void emu
   return res.headers.get('location') ?? ''
 }
 

@@ -201,7 +201,7 @@ export class TokenService {
         type: 'account.needs_reauth',
         accountId: account.id,
         metaUserId: account.meta_user_id,
-        detail: { code: error.code, subcode: error.subcode, trigger },
+        detail: { meta_code: error.code, meta_subcode: error.subcode, trigger },
         now,
       })
       this.invalidate(account.id)

@@ -51,6 +51,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     // Node 20's fetch keeps no socket alive when the server's timeout is 1 s or less.
     keepAliveTimeout: 5_000,
     routerOptions: { ignoreTrailingSlash: true },
+    // Unknown query or body fields are an error (400), not silently dropped.
+    ajv: { customOptions: { removeAdditional: false } },
   })
 
   const tokens = new TokenService(ctx, {

@@ -16,15 +16,21 @@ const SECRET_PARAMS = new Set([
 export function redactUrl(url: string): string {
   const q = url.indexOf('?')
   if (q === -1) return url
-  const params = new URLSearchParams(url.slice(q + 1))
-  let changed = false
-  for (const name of new Set(params.keys())) {
-    if (SECRET_PARAMS.has(name.toLowerCase())) {
-      params.set(name, '[redacted]')
-      changed = true
-    }
-  }
-  return changed ? `${url.slice(0, q)}?${params.toString()}` : url
+  const pairs = url
+    .slice(q + 1)
+    .split('&')
+    .map((pair) => {
+      const eq = pair.indexOf('=')
+      const rawName = eq === -1 ? pair : pair.slice(0, eq)
+      let name = rawName
+      try {
+        name = decodeURIComponent(rawName.replaceAll('+', ' '))
+      } catch {
+        // A malformed escape cannot name a secret parameter we know; keep it as sent.
+      }
+      return SECRET_PARAMS.has(name.toLowerCase()) ? `${rawName}=[redacted]` : pair
+    })
+  return `${url.slice(0, q)}?${pairs.join('&')}`
 }
 
 /** pino `redact` paths: headers and body fields that can carry a secret. */

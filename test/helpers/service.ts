@@ -20,6 +20,10 @@ export interface TestService {
   readonly logs: string[]
   /** Creates an API key directly in the store. */
   apiKey(name?: string): Promise<string>
+  /** Moves the service's clock and the emulator's together. */
+  advance(ms: number): Promise<void>
+  /** The service's clock. */
+  now(): number
   close(): Promise<void>
 }
 
@@ -45,12 +49,15 @@ export async function startTestService(env: Record<string, string> = {}): Promis
     },
     { envFile: false },
   )
-  const service = await startService(config, { logStream })
+  let offsetMs = 0
+  const now = () => Date.now() + offsetMs
+  const service = await startService(config, { logStream, now })
   const emulatorUrl = service.emulatorUrl ?? ''
+  const control = new EmulatorControlClient(emulatorUrl)
   return {
     url: service.url,
     emulatorUrl,
-    control: new EmulatorControlClient(emulatorUrl),
+    control,
     dataDir,
     service,
     logs,
@@ -58,6 +65,11 @@ export async function startTestService(env: Record<string, string> = {}): Promis
       const created = await createApiKey(service.store, { name, now: Date.now() })
       return created.key
     },
+    async advance(ms: number) {
+      offsetMs += ms
+      await control.advanceClock(ms)
+    },
+    now,
     async close() {
       await service.close()
       rmSync(dataDir, { recursive: true, force: true })

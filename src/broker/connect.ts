@@ -121,14 +121,23 @@ export async function completeConnect(
       'the sign-in came back without its "state"; start again',
     )
   }
-  if (browserBinding === undefined || browserBinding === '') {
-    throw new ServiceError(
-      'cookie_missing',
-      'this browser did not send the sign-in cookie (cookies blocked, or another browser); start again',
-    )
-  }
-  const consumed = await consumeConnectAttempt(ctx.store, { state, browserBinding, now: ctx.now() })
+  // Without the cookie nothing can be consumed, but the state still tells a replay (used) or a
+  // stale link (expired) from a browser that lost or blocked the cookie.
+  const consumed = await consumeConnectAttempt(ctx.store, {
+    state,
+    browserBinding: browserBinding ?? '',
+    now: ctx.now(),
+  })
   if (!consumed.ok) {
+    if (
+      consumed.reason === 'browser_mismatch' &&
+      (browserBinding === undefined || browserBinding === '')
+    ) {
+      throw new ServiceError(
+        'cookie_missing',
+        'this browser did not send the sign-in cookie (cookies blocked, or another browser); start again',
+      )
+    }
     const [code, message] = REFUSALS[consumed.reason]
     throw new ServiceError(code, message)
   }

@@ -50,60 +50,63 @@ const positiveInt = (fallback: number) =>
     .positive('expected a positive number')
     .default(fallback)
 
-const schema = z
-  .object({
-    IGTOKEN_HOST: z.string().trim().min(1).default('127.0.0.1'),
-    IGTOKEN_PORT: port(8787),
-    IGTOKEN_PUBLIC_URL: httpUrl.optional(),
-    IGTOKEN_DATA_DIR: z.string().trim().min(1).default('./data'),
-    IGTOKEN_DATABASE_URL: optionalText,
-    IGTOKEN_APP_ID: optionalText.pipe(
-      z.string().regex(/^\d+$/, 'expected the numeric app id from the App Dashboard').optional(),
-    ),
-    IGTOKEN_APP_SECRET: optionalText,
-    IGTOKEN_META_APP_SECRET: optionalText,
-    IGTOKEN_FLAVOR: z
-      .enum(FLAVOR_NAMES, { error: `expected one of ${FLAVOR_NAMES.join(', ')}` })
-      .default('instagram-login'),
-    IGTOKEN_SCOPES: optionalText,
-    IGTOKEN_REDIRECT_URI: httpUrl.optional(),
-    IGTOKEN_GRAPH_VERSION: z
-      .string()
-      .trim()
-      .regex(/^v\d+\.\d+$/, 'expected a Graph API version such as v25.0')
-      .default('v25.0'),
-    IGTOKEN_ENCRYPTION_KEYS: optionalText,
-    IGTOKEN_META_EMULATOR_URL: httpUrl.optional(),
-    IGTOKEN_EMULATOR_PORT: port(8788),
-    IGTOKEN_LOG_LEVEL: z
-      .enum(LOG_LEVELS, { error: `expected one of ${LOG_LEVELS.join(', ')}` })
-      .default('info'),
-    IGTOKEN_TRUST_PROXY: z
-      .enum(['true', 'false', '1', '0'], { error: 'expected true or false' })
-      .default('false')
-      .transform((value) => value === 'true' || value === '1'),
-    IGTOKEN_RATE_LIMIT_PER_MINUTE: positiveInt(300),
-    IGTOKEN_CONNECT_STATE_TTL_SECONDS: positiveInt(600),
-    IGTOKEN_TOKEN_CACHE_SECONDS: z.coerce.number().int().min(0).default(30),
-    IGTOKEN_REFRESH_ON_READ_WITHIN_DAYS: positiveInt(7),
-  })
-  .superRefine((env, ctx) => {
-    if (env.IGTOKEN_APP_ID !== undefined && env.IGTOKEN_APP_SECRET === undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['IGTOKEN_APP_SECRET'],
-        message: 'is required when IGTOKEN_APP_ID is set (the app secret paired with that id)',
-      })
-    }
-    if (env.IGTOKEN_APP_ID !== undefined && env.IGTOKEN_ENCRYPTION_KEYS === undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['IGTOKEN_ENCRYPTION_KEYS'],
-        message:
-          'is required with a real app: run "igtoken keys generate-encryption-key" and set it (kid:base64 key)',
-      })
-    }
-  })
+const shape = {
+  IGTOKEN_HOST: z.string().trim().min(1).default('127.0.0.1'),
+  IGTOKEN_PORT: port(8787),
+  IGTOKEN_PUBLIC_URL: httpUrl.optional(),
+  IGTOKEN_DATA_DIR: z.string().trim().min(1).default('./data'),
+  IGTOKEN_DATABASE_URL: optionalText,
+  IGTOKEN_APP_ID: optionalText.pipe(
+    z.string().regex(/^\d+$/, 'expected the numeric app id from the App Dashboard').optional(),
+  ),
+  IGTOKEN_APP_SECRET: optionalText,
+  IGTOKEN_META_APP_SECRET: optionalText,
+  IGTOKEN_FLAVOR: z
+    .enum(FLAVOR_NAMES, { error: `expected one of ${FLAVOR_NAMES.join(', ')}` })
+    .default('instagram-login'),
+  IGTOKEN_SCOPES: optionalText,
+  IGTOKEN_REDIRECT_URI: httpUrl.optional(),
+  IGTOKEN_GRAPH_VERSION: z
+    .string()
+    .trim()
+    .regex(/^v\d+\.\d+$/, 'expected a Graph API version such as v25.0')
+    .default('v25.0'),
+  IGTOKEN_ENCRYPTION_KEYS: optionalText,
+  IGTOKEN_META_EMULATOR_URL: httpUrl.optional(),
+  IGTOKEN_EMULATOR_PORT: port(8788),
+  IGTOKEN_LOG_LEVEL: z
+    .enum(LOG_LEVELS, { error: `expected one of ${LOG_LEVELS.join(', ')}` })
+    .default('info'),
+  IGTOKEN_TRUST_PROXY: z
+    .enum(['true', 'false', '1', '0'], { error: 'expected true or false' })
+    .default('false')
+    .transform((value) => value === 'true' || value === '1'),
+  IGTOKEN_RATE_LIMIT_PER_MINUTE: positiveInt(300),
+  IGTOKEN_CONNECT_STATE_TTL_SECONDS: positiveInt(600),
+  IGTOKEN_TOKEN_CACHE_SECONDS: z.coerce.number().int().min(0).default(30),
+  IGTOKEN_REFRESH_ON_READ_WITHIN_DAYS: positiveInt(7),
+}
+
+/** Every variable the service reads (docs/configuration.md documents each; a test checks). */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(shape)
+
+const schema = z.object(shape).superRefine((env, ctx) => {
+  if (env.IGTOKEN_APP_ID !== undefined && env.IGTOKEN_APP_SECRET === undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['IGTOKEN_APP_SECRET'],
+      message: 'is required when IGTOKEN_APP_ID is set (the app secret paired with that id)',
+    })
+  }
+  if (env.IGTOKEN_APP_ID !== undefined && env.IGTOKEN_ENCRYPTION_KEYS === undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['IGTOKEN_ENCRYPTION_KEYS'],
+      message:
+        'is required with a real app: run "igtoken keys generate-encryption-key" and set it (kid:base64 key)',
+    })
+  }
+})
 
 /** The service's configuration: read once at start, validated, frozen. */
 export interface Config {

@@ -162,6 +162,7 @@ export async function buildEmulatorApp(
   }
   contexts.set(app, ctx)
 
+  app.decorateRequest('emulatorInfo', null)
   app.removeAllContentTypeParsers()
   app.addContentTypeParser(
     'application/x-www-form-urlencoded',

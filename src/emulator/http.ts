@@ -16,10 +16,16 @@ export function sendJson(reply: FastifyReply, body: unknown, status = 200): Fast
 /** The query string as a flat record (first value wins). */
 export function queryOf(req: FastifyRequest): Record<string, string | undefined> {
   const q = req.query as Record<string, string | string[] | undefined> | undefined
-  const out: Record<string, string | undefined> = {}
-  if (!q) return out
-  for (const [k, v] of Object.entries(q)) out[k] = Array.isArray(v) ? v[0] : v
-  return out
+  if (!q) return {}
+  // Repeated parameters are rare; copy only when one is present.
+  for (const v of Object.values(q)) {
+    if (Array.isArray(v)) {
+      const out: Record<string, string | undefined> = {}
+      for (const [k, x] of Object.entries(q)) out[k] = Array.isArray(x) ? x[0] : x
+      return out
+    }
+  }
+  return q as Record<string, string | undefined>
 }
 
 /** The parsed body, or undefined when the request had none. */

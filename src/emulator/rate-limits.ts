@@ -49,17 +49,7 @@ export class RateLimiter {
       const type = rec.pageId !== undefined && bucObjectId === undefined ? 'pages' : 'instagram'
       reply.header(
         'x-business-use-case-usage',
-        JSON.stringify({
-          [bucId]: [
-            {
-              type,
-              call_count: userPct,
-              total_cputime: userPct,
-              total_time: userPct,
-              estimated_time_to_regain_access: minutes,
-            },
-          ],
-        }),
+        `{"${bucId}":[{"type":"${type}","call_count":${userPct},"total_cputime":${userPct},"total_time":${userPct},"estimated_time_to_regain_access":${minutes}}]}`,
       )
     }
     if (app.count > appCalls) {

@@ -28,7 +28,10 @@ export interface RequestInfo {
   fault?: FaultDecision
 }
 
-const infos = new WeakMap<FastifyRequest, RequestInfo>()
+/** Stored on a property declared with `decorateRequest` (a WeakMap costs GC time under load). */
+interface WithInfo {
+  emulatorInfo: RequestInfo | null
+}
 const VERSION = /^v\d+\.\d+$/
 
 function endpointName(host: MetaHost | undefined, s: string[]): string {
@@ -92,15 +95,11 @@ export function classifyUrl(url: string): RequestInfo {
 
 /** Attaches the classification to a request. */
 export function setInfo(req: FastifyRequest, info: RequestInfo): void {
-  infos.set(req, info)
+  ;(req as unknown as WithInfo).emulatorInfo = info
 }
 
 /** The classification of a request (classified lazily if a hook did not run). */
 export function infoOf(req: FastifyRequest): RequestInfo {
-  let info = infos.get(req)
-  if (!info) {
-    info = classifyUrl(req.url)
-    infos.set(req, info)
-  }
-  return info
+  const holder = req as unknown as WithInfo
+  return (holder.emulatorInfo ??= classifyUrl(req.url))
 }

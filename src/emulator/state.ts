@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto'
+import { createHash, randomFillSync } from 'node:crypto'
 import { generateMedia } from './media.js'
 import {
   ALL_FLAVORS,
@@ -80,10 +80,10 @@ export interface CodeRecord {
   used: boolean
 }
 
-/** One request log entry; never carries tokens, codes or secrets. */
+/** One request log entry; never carries tokens, codes or secrets. `time` is emulator epoch ms. */
 export interface RequestLogEntry {
   seq: number
-  time: string
+  time: number
   method: string
   host: string
   path: string
@@ -115,6 +115,21 @@ export function fingerprint(secret: string): string {
   return createHash('sha256').update(secret).digest('hex').slice(0, 12)
 }
 
+// One crypto call per 16 KiB of randomness instead of one per code or token.
+const POOL = Buffer.allocUnsafe(16384)
+let poolOffset = POOL.length
+
+/** `bytes` random bytes as base64url. */
+export function randomString(bytes: number): string {
+  if (poolOffset + bytes > POOL.length) {
+    randomFillSync(POOL)
+    poolOffset = 0
+  }
+  const s = POOL.toString('base64url', poolOffset, poolOffset + bytes)
+  poolOffset += bytes
+  return s
+}
+
 const TOKEN_PREFIX: Record<FlavorName, string> = {
   'instagram-login': 'IGAA',
   'basic-display': 'IGQV',
@@ -136,6 +151,7 @@ export class EmulatorState {
   readonly pageTokens = new Map<string, string>()
   /** app-scoped id -> user id */
   readonly scopedIds = new Map<string, string>()
+  private readonly scopedIdCache = new Map<string, string>()
   /** `${metaAppId}:${userId}` -> flavors the user authorised */
   readonly grants = new Map<string, Set<FlavorName>>()
   readonly log: RequestLogEntry[] = []
@@ -248,16 +264,20 @@ export class EmulatorState {
    */
   appScopedId(app: EmulatorApp, flavor: FlavorName, userId: string): string {
     const appKey = flavor === 'facebook-login' ? app.metaAppId : app.instagramAppId
+    const cacheKey = `${appKey}:${flavor === 'facebook-login' ? 'f' : 'i'}:${userId}`
+    const cached = this.scopedIdCache.get(cacheKey)
+    if (cached !== undefined) return cached
     const digest = createHash('sha256').update(`${appKey}:${userId}`).digest()
     const digits = (digest.readBigUInt64BE(0) % 10n ** 16n).toString().padStart(16, '0')
     const id = (flavor === 'facebook-login' ? '1' : '2') + digits
     this.scopedIds.set(id, userId)
+    this.scopedIdCache.set(cacheKey, id)
     return id
   }
 
   /** Mints an authorization code bound to app, redirect URI and user. */
   mintCode(record: Omit<CodeRecord, 'issuedAt' | 'used'>): string {
-    const code = `AQ${randomBytes(96).toString('base64url')}`
+    const code = `AQ${randomString(96)}`
     this.codes.set(code, { ...record, issuedAt: this.now(), used: false })
     return code
   }
@@ -272,7 +292,7 @@ export class EmulatorState {
     lifetimeSec: number
     pageId?: string
   }): TokenRecord {
-    const token = TOKEN_PREFIX[input.flavor] + randomBytes(60).toString('base64url')
+    const token = TOKEN_PREFIX[input.flavor] + randomString(60)
     const issuedAt = this.now()
     const record: TokenRecord = {
       token,
@@ -301,8 +321,11 @@ export class EmulatorState {
   }
 
   /** Appends to the bounded request log. */
-  record(entry: Omit<RequestLogEntry, 'seq' | 'time'>): void {
-    this.log.push({ seq: ++this.seq, time: new Date(this.now()).toISOString(), ...entry })
+  record(entry: Omit<RequestLogEntry, 'seq' | 'time'> & Partial<RequestLogEntry>): void {
+    const stored = entry as RequestLogEntry
+    stored.seq = ++this.seq
+    stored.time = this.now()
+    this.log.push(stored)
     // Trimming in batches keeps the per-request cost flat under load.
     if (this.log.length > this.config.requestLogLimit + 1000) {
       this.log.splice(0, this.log.length - this.config.requestLogLimit)

@@ -7,10 +7,21 @@ import { infoOf } from '../request-info.js'
 import { BASIC_DISPLAY_PERMISSIONS } from '../scopes.js'
 
 /** Constant-time comparison of two secrets of any length (compares their digests). */
-export function secretsEqual(a: string, b: string): boolean {
-  const da = createHash('sha256').update(a).digest()
-  const db = createHash('sha256').update(b).digest()
-  return timingSafeEqual(da, db)
+export function secretsEqual(given: string, expected: string): boolean {
+  const da = createHash('sha256').update(given).digest()
+  return timingSafeEqual(da, digestOf(expected))
+}
+
+// Expected secrets are few (app secrets); their digests are computed once.
+const digests = new Map<string, Buffer>()
+function digestOf(secret: string): Buffer {
+  let d = digests.get(secret)
+  if (!d) {
+    if (digests.size > 1000) digests.clear()
+    d = createHash('sha256').update(secret).digest()
+    digests.set(secret, d)
+  }
+  return d
 }
 
 /**
@@ -58,7 +69,8 @@ function exchangeCode(
     throw new InstagramOAuthError('Matching code was not found or was already used')
   }
   if (rec.redirectUri !== f['redirect_uri']) throw new InstagramOAuthError('Invalid redirect_uri')
-  rec.used = true
+  // Instagram answers a used code exactly like an unknown one, so the record can go.
+  state.codes.delete(code)
   infoOf(req).userId = rec.userId
   if (rec.flavor === 'basic-display') {
     const token = state.mintToken({

@@ -80,10 +80,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     global: false,
     max: options.rateLimitPerMinute ?? 300,
     timeWindow: 60_000,
-    errorResponseBuilder: () => ({
-      statusCode: 429,
-      ...errorBody(new ServiceError('rate_limited', 'too many requests; slow down')),
-    }),
+    // The plugin throws what this returns; the error handler turns it into the one error body.
+    errorResponseBuilder: () => new ServiceError('rate_limited', 'too many requests; slow down'),
   })
   await app.register(cookie)
   await app.register(formbody, { bodyLimit: 64 * 1024 })

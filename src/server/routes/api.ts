@@ -36,7 +36,8 @@ export function apiRoutes(
 
   app.register(
     (api, _opts, done) => {
-      api.addHook('onRequest', async (request, reply) => {
+      // After the rate limit (onRequest), before validation: a request without a key learns nothing.
+      api.addHook('preValidation', async (request, reply) => {
         const key = bearer(request)
         const now = ctx.now()
         const cached = key === undefined ? undefined : keyCache.get(key)

@@ -29,6 +29,12 @@ export interface OpenStoreOptions {
   readonly busyTimeoutMs?: number
   /** PostgreSQL pool size. Default 10. */
   readonly poolSize?: number
+  /**
+   * Told when an idle PostgreSQL connection dies (server restart, admin kill). The pool drops the
+   * connection and the next query opens a new one; without a listener such an error would crash
+   * the process. Default: ignore.
+   */
+  readonly onPoolError?: (error: Error) => void
 }
 
 /** Where a store URL points, after parsing. */
@@ -117,6 +123,7 @@ async function openPostgres(connectionString: string, opts: OpenStoreOptions): P
     max: opts.poolSize ?? 10,
     types: { getTypeParser },
   })
+  pool.on('error', (error) => opts.onPoolError?.(error))
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
   return Promise.resolve(makeStore(db, postgresAdapter))
 }

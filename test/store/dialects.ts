@@ -88,8 +88,21 @@ function postgres(adminUrl: string): TestDialect {
           for (const s of opened) await s.close()
           const c = new pg.Client({ connectionString: adminUrl })
           await c.connect()
-          await c.query(`drop database if exists ${name} with (force)`)
-          await c.end()
+          try {
+            // No FORCE: every pool is closed by now, and FORCE would hide a leaked connection.
+            // Retry briefly because a closed client's backend can take a moment to exit.
+            for (let attempt = 0; ; attempt++) {
+              try {
+                await c.query(`drop database if exists ${name}`)
+                break
+              } catch (error) {
+                if (attempt >= 50) throw error
+                await new Promise((resolve) => setTimeout(resolve, 100))
+              }
+            }
+          } finally {
+            await c.end()
+          }
         },
       }
     },

@@ -15,13 +15,13 @@ export interface EmulatorConfigFile {
 /**
  * `igtoken emulator [--port 8788] [--config FILE]`: starts the emulator, prints its URL and the
  * demo app's credentials, and stops on SIGINT/SIGTERM.
- * @returns the running emulator and a promise that settles once it has stopped
+ * @returns the running emulator, a promise that settles once it has stopped, and `stop()`
  */
 export async function runEmulatorCommand(opts: {
   port?: number
   configFile?: string
   out?: (line: string) => void
-}): Promise<{ emulator: RunningEmulator; stopped: Promise<void> }> {
+}): Promise<{ emulator: RunningEmulator; stopped: Promise<void>; stop: () => Promise<void> }> {
   const out =
     opts.out ??
     ((line: string) => {
@@ -60,17 +60,24 @@ export async function runEmulatorCommand(opts: {
     }
     out(`    redirect URIs: ${app.redirectUris.join(', ')}`)
   }
+  let resolveStopped: () => void = () => undefined
   const stopped = new Promise<void>((resolve) => {
-    const stop = (): void => {
-      process.off('SIGINT', stop)
-      process.off('SIGTERM', stop)
-      emulator.close().then(() => {
-        out('Meta emulator stopped')
-        resolve()
-      }, resolve)
-    }
-    process.once('SIGINT', stop)
-    process.once('SIGTERM', stop)
+    resolveStopped = resolve
   })
-  return { emulator, stopped }
+  let stopping: Promise<void> | undefined
+  const onSignal = (): void => {
+    void stop()
+  }
+  const stop = (): Promise<void> => {
+    process.off('SIGINT', onSignal)
+    process.off('SIGTERM', onSignal)
+    stopping ??= emulator.close().then(() => {
+      out('Meta emulator stopped')
+      resolveStopped()
+    })
+    return stopping
+  }
+  process.once('SIGINT', onSignal)
+  process.once('SIGTERM', onSignal)
+  return { emulator, stopped, stop }
 }

@@ -1,46 +1,171 @@
 import type { TokenKind } from '../store/index.js'
 
-const HOUR = 3_600_000
+const MINUTE = 60_000
+const HOUR = 60 * MINUTE
 const DAY = 24 * HOUR
 
-/** Tunables of {@link nextRefreshAt}. */
+/** Tunables of the refresh policy. Every field has a default. */
 export interface RefreshPolicyOptions {
   /** Refresh once fewer than this many days of life remain. Default 45 (of 60). */
   readonly refreshWhenDaysLeft?: number
   /** Spread refreshes of tokens issued together over up to this many hours. Default 12. */
   readonly jitterHours?: number
+  /** Warn (`token.expiring`) this many days before a token that cannot be refreshed expires. Default 7. */
+  readonly warnDaysBeforeExpiry?: number
+  /** How often a token that never expires is checked with `debug_token`. Default 24 hours. */
+  readonly checkEveryHours?: number
+  /** First retry delay after a transient failure. Default 1 minute. */
+  readonly retryBaseMs?: number
+  /** Longest delay between retries. Default 6 hours. */
+  readonly retryCapMs?: number
+}
+
+/** A token's state as the policy sees it. */
+export interface PolicyToken {
+  readonly kind: TokenKind
+  /** Epoch ms when Meta issued the current value. */
+  readonly issuedAt: number
+  /** Epoch ms, or null for a token that never expires. */
+  readonly expiresAt: number | null
+}
+
+/** What the engine should do with a due token. */
+export type RefreshDecision =
+  /** Call Meta's refresh grant now. */
+  | { readonly action: 'refresh' }
+  /** Ask Meta whether the token still works (`debug_token`); it has no expiry to refresh. */
+  | { readonly action: 'inspect' }
+  /** It cannot be refreshed and expires soon: tell people, look again at `nextAt`. */
+  | { readonly action: 'warn'; readonly nextAt: number }
+  /** It is past its expiry: it is dead, whatever we do. */
+  | { readonly action: 'expire' }
+  /** Not yet (e.g. younger than Meta's 24-hour minimum): look again at `until`. */
+  | { readonly action: 'wait'; readonly until: number }
+  /** Nothing to do, ever (short-lived tokens). */
+  | { readonly action: 'none' }
+
+function clampJitter(jitter: number): number {
+  return Math.min(Math.max(Number.isFinite(jitter) ? jitter : 0, 0), 0.999999)
+}
+
+function refreshable(kind: TokenKind): boolean {
+  return kind === 'instagram_long_lived' || kind === 'basic_display_long_lived'
 }
 
 /**
  * When a token should next be looked at (epoch ms), or null for never. Pure: the token's state,
  * a jitter draw in [0, 1) and the policy in; one instant out.
  *
- * Instagram tokens are refreshed once fewer than `refreshWhenDaysLeft` days remain (never before
- * Meta's 24-hour minimum age), which leaves weeks of retries before expiry. Facebook user tokens
- * cannot be refreshed: they are looked at a week before expiry, to warn. Page tokens never expire
- * and are checked daily for validity.
+ * Instagram (and Basic Display) tokens are refreshed once fewer than `refreshWhenDaysLeft` days
+ * remain, never before Meta's 24-hour minimum age, which leaves weeks of retries before expiry.
+ * Facebook user tokens cannot be refreshed: they are looked at `warnDaysBeforeExpiry` days before
+ * expiry, to warn. Page tokens never expire and are checked for validity every `checkEveryHours`.
+ *
+ * @param token - the token's kind, issue time and expiry
+ * @param jitter - a uniform draw in [0, 1): spreads tokens issued together over `jitterHours`
+ * @param options - see {@link RefreshPolicyOptions}
  */
 export function nextRefreshAt(
-  token: { readonly kind: TokenKind; readonly issuedAt: number; readonly expiresAt: number | null },
+  token: PolicyToken,
   jitter: number,
   options: RefreshPolicyOptions = {},
 ): number | null {
-  const spread = Math.floor(
-    (options.jitterHours ?? 12) * HOUR * Math.min(Math.max(jitter, 0), 0.999999),
-  )
+  const spread = Math.floor((options.jitterHours ?? 12) * HOUR * clampJitter(jitter))
   switch (token.kind) {
     case 'instagram_long_lived':
     case 'basic_display_long_lived': {
       if (token.expiresAt === null) return null
       const daysLeft = options.refreshWhenDaysLeft ?? 45
       const due = Math.max(token.issuedAt + DAY, token.expiresAt - daysLeft * DAY)
-      return Math.min(due + spread, token.expiresAt - HOUR)
+      return Math.max(token.issuedAt + DAY, Math.min(due + spread, token.expiresAt - HOUR))
     }
     case 'facebook_user_long_lived':
-      return token.expiresAt === null ? null : token.expiresAt - 7 * DAY
+      return token.expiresAt === null
+        ? null
+        : token.expiresAt - (options.warnDaysBeforeExpiry ?? 7) * DAY
     case 'facebook_page':
-      return token.issuedAt + DAY + spread
+      return token.issuedAt + (options.checkEveryHours ?? 24) * HOUR + spread
     case 'short_lived':
       return null
   }
+}
+
+/**
+ * What to do with a token whose due time has come. Pure.
+ *
+ * @param token - the token's kind, issue time and expiry
+ * @param now - epoch ms
+ * @param options - see {@link RefreshPolicyOptions}
+ */
+export function decideRefresh(
+  token: PolicyToken,
+  now: number,
+  options: RefreshPolicyOptions = {},
+): RefreshDecision {
+  if (token.kind === 'short_lived') return { action: 'none' }
+  if (token.expiresAt !== null && now >= token.expiresAt) return { action: 'expire' }
+  if (token.kind === 'facebook_page') return { action: 'inspect' }
+  if (token.kind === 'facebook_user_long_lived') {
+    if (token.expiresAt === null) return { action: 'none' }
+    const warnAt = token.expiresAt - (options.warnDaysBeforeExpiry ?? 7) * DAY
+    return now >= warnAt
+      ? { action: 'warn', nextAt: token.expiresAt }
+      : { action: 'wait', until: warnAt }
+  }
+  if (refreshable(token.kind) && now < token.issuedAt + DAY) {
+    return { action: 'wait', until: token.issuedAt + DAY }
+  }
+  return { action: 'refresh' }
+}
+
+/**
+ * When to try again after a failed attempt: jittered exponential backoff per token (`retryBaseMs`
+ * doubling up to `retryCapMs`), never sooner than Meta's own `retryAfterMs`, and never so late that
+ * the token expires before the next try (the last try lands a few minutes before expiry). Pure.
+ *
+ * @param token - the token's kind, issue time and expiry
+ * @param attempts - consecutive failures so far, including this one (1 after the first failure)
+ * @param now - epoch ms
+ * @param jitter - a uniform draw in [0, 1)
+ * @param retryAfterMs - Meta's hint (throttle or transient wait), or null
+ * @param options - see {@link RefreshPolicyOptions}
+ * @returns epoch ms of the next attempt, or null when none is left (the token has expired)
+ */
+export function retryAt(
+  token: PolicyToken,
+  attempts: number,
+  now: number,
+  jitter: number,
+  retryAfterMs: number | null,
+  options: RefreshPolicyOptions = {},
+): number | null {
+  if (token.expiresAt !== null && now >= token.expiresAt) return null
+  const base = options.retryBaseMs ?? MINUTE
+  const cap = options.retryCapMs ?? 6 * HOUR
+  const exponent = Math.min(Math.max(attempts, 1) - 1, 30)
+  const ceiling = Math.min(cap, base * 2 ** exponent)
+  const backoff = Math.round(ceiling / 2 + (ceiling / 2) * clampJitter(jitter))
+  let at = now + Math.max(backoff, retryAfterMs ?? 0)
+  if (token.expiresAt !== null) {
+    // The last try lands a few minutes before expiry; after that the next look finds it expired.
+    const lastChance = token.expiresAt - 5 * MINUTE
+    if (at > lastChance) at = lastChance > now ? lastChance : token.expiresAt
+  }
+  return at
+}
+
+/**
+ * Whether a token is close enough to expiry that people should be warned (`token.expiring`):
+ * within `withinMs` of `expiresAt` and not yet expired. Pure.
+ *
+ * @param token - expiry of the token
+ * @param now - epoch ms
+ * @param withinMs - the warning window
+ */
+export function isExpiring(
+  token: Pick<PolicyToken, 'expiresAt'>,
+  now: number,
+  withinMs: number,
+): boolean {
+  return token.expiresAt !== null && token.expiresAt > now && token.expiresAt - now <= withinMs
 }

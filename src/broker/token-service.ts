@@ -1,16 +1,9 @@
-import { randomInt } from 'node:crypto'
 import { BrokerError, MetaApiError } from '../meta/index.js'
-import {
-  appendEvent,
-  getAccount,
-  getToken,
-  openToken,
-  recordRefreshSuccess,
-  setAccountStatus,
-} from '../store/index.js'
+import { getAccount, getToken, openToken, setAccountStatus } from '../store/index.js'
 import type { AccountRow, TokenRow } from '../store/index.js'
 import type { BrokerContext } from './context.js'
-import { nextRefreshAt } from './refresh-policy.js'
+import { BrokerErrorLike, TokenRefresher } from './refresh-token.js'
+import type { RefreshOutcome, RefreshResult, RefreshTrigger } from './refresh-token.js'
 import { ServiceError } from './service-error.js'
 import { SERVED_TOKEN_KIND, USER_TOKEN_KIND } from './token-kinds.js'
 
@@ -26,8 +19,7 @@ export interface ServedToken {
   readonly userId: string
 }
 
-/** What triggered a refresh (a metric label and an event detail). */
-export type RefreshTrigger = 'api' | 'schedule' | 'operator'
+export type { RefreshTrigger } from './refresh-token.js'
 
 /** Options of {@link TokenService}. */
 export interface TokenServiceOptions {
@@ -35,17 +27,21 @@ export interface TokenServiceOptions {
   readonly cacheMs: number
   /** At most this many cached tokens (least recently stored are evicted first). */
   readonly cacheMax?: number
-  /** Told about every refresh attempt's outcome (metrics). */
-  readonly onRefresh?: (
-    outcome: 'success' | 'failure' | 'needs_reauth',
-    trigger: RefreshTrigger,
-  ) => void
+  /**
+   * The refresh routine shared with the refresh engine, so on-demand and scheduled refreshes of
+   * one account coalesce into one call to Meta (in this process and, through the token's lease,
+   * across processes). Default: a routine of this service's own.
+   */
+  readonly refresher?: TokenRefresher
+  /** Told about every refresh attempt's outcome (metrics); used only by the default routine. */
+  readonly onRefresh?: (outcome: RefreshOutcome, trigger: RefreshTrigger) => void
 }
 
 /**
- * Serves fresh tokens and refreshes them on demand. Concurrent refreshes of one account in this
- * process share one call to Meta; the stored token's version makes a late or concurrent refresh
- * from elsewhere harmless (the newer token wins, nothing is overwritten).
+ * Serves fresh tokens and refreshes them on demand. Refreshes go through the shared
+ * {@link TokenRefresher}: concurrent refreshes of one account in this process share one call to
+ * Meta, and one running in another process (holding the token's lease) is waited for, not doubled.
+ * The stored token's version makes a late refresh harmless (the newer token wins).
  *
  * Decrypted tokens may be kept in memory for `cacheMs` (bounded by `cacheMax`), dropped at once
  * when this process refreshes, revokes or deletes the account.
@@ -54,11 +50,17 @@ export class TokenService {
   readonly #ctx: BrokerContext
   readonly #options: TokenServiceOptions
   readonly #inflight = new Map<string, Promise<ServedToken>>()
+  readonly #refresher: TokenRefresher
   readonly #cache = new Map<string, { token: ServedToken; until: number }>()
 
   constructor(ctx: BrokerContext, options: TokenServiceOptions) {
     this.#ctx = ctx
     this.#options = options
+    this.#refresher =
+      options.refresher ??
+      new TokenRefresher(ctx, {
+        ...(options.onRefresh === undefined ? {} : { onOutcome: options.onRefresh }),
+      })
   }
 
   /**
@@ -140,89 +142,29 @@ export class TokenService {
         `${flavor.title} tokens have no refresh grant; they are kept until they expire`,
       )
     }
-    const current = openToken(ctx.keyring, row).plaintext
-    let refreshed
-    try {
-      refreshed = await ctx.meta.refreshLongLivedToken(current, {
-        issuedAt: row.issued_at,
-        ...(row.expires_at === null ? {} : { expiresAt: row.expires_at }),
-      })
-    } catch (error) {
-      await this.#recordFailure(account, error, trigger)
-      throw refreshFailure(error)
-    }
-    const now = ctx.now()
-    const saved = await recordRefreshSuccess(ctx.store, ctx.keyring, {
-      tokenId: row.id,
-      expectedVersion: row.version,
-      accessToken: refreshed.accessToken,
-      issuedAt: now,
-      expiresAt: refreshed.expiresAt,
-      nextRefreshAt: nextRefreshAt(
-        { kind: row.kind, issuedAt: now, expiresAt: refreshed.expiresAt },
-        randomInt(0, 1_000_000) / 1_000_000,
-      ),
-      now,
-    })
+    const result = await this.#refresher.refreshNow(row, trigger)
     this.invalidate(accountId)
-    this.#options.onRefresh?.('success', trigger)
-    if (!saved.saved) {
-      // Someone stored a newer token while we asked Meta: theirs wins, serve it.
-      const latest = await this.#load(accountId)
-      return this.#open(latest.account, latest.row)
-    }
-    await appendEvent(ctx.store, {
-      type: 'token.refreshed',
-      accountId,
-      metaUserId: account.meta_user_id,
-      detail: {
-        trigger,
-        expires_at: refreshed.expiresAt,
-        same_token: refreshed.accessToken === current,
-      },
-      now,
-    })
-    const served = this.#open(account, saved.token)
-    this.#remember(served, now)
-    return served
+    return this.#served(account, result)
   }
 
-  async #recordFailure(
-    account: AccountRow,
-    error: unknown,
-    trigger: RefreshTrigger,
-  ): Promise<void> {
-    const ctx = this.#ctx
-    const now = ctx.now()
-    const reauth = error instanceof MetaApiError && error.action === 'reauthorize'
-    if (reauth) {
-      await setAccountStatus(ctx.store, account.id, 'needs_reauth', error.message, now)
-      await appendEvent(ctx.store, {
-        type: 'account.needs_reauth',
-        accountId: account.id,
-        metaUserId: account.meta_user_id,
-        detail: { meta_code: error.code, meta_subcode: error.subcode, trigger },
-        now,
-      })
-      this.invalidate(account.id)
-    } else {
-      await appendEvent(ctx.store, {
-        type: 'token.refresh_failed',
-        accountId: account.id,
-        metaUserId: account.meta_user_id,
-        detail: {
-          trigger,
-          error:
-            error instanceof MetaApiError
-              ? `meta:${error.code ?? 'unknown'}`
-              : error instanceof BrokerError
-                ? error.code
-                : 'internal',
-        },
-        now,
-      })
+  async #served(account: AccountRow, result: RefreshResult): Promise<ServedToken> {
+    switch (result.outcome) {
+      case 'refreshed':
+      case 'joined': {
+        const latest = await this.#load(account.id)
+        const served = this.#open(latest.account, latest.row)
+        this.#remember(served, this.#ctx.now())
+        return served
+      }
+      case 'needs_reauth':
+      case 'expired':
+      case 'skipped':
+        // #load says what the account has become (needs_reauth, expired, gone).
+        await this.#load(account.id)
+        throw refreshFailure(result.error)
+      default:
+        throw refreshFailure(result.error)
     }
-    this.#options.onRefresh?.(reauth ? 'needs_reauth' : 'failure', trigger)
   }
 
   async #load(accountId: string): Promise<{ account: AccountRow; row: TokenRow }> {
@@ -280,6 +222,15 @@ export class TokenService {
 }
 
 function refreshFailure(error: unknown): ServiceError {
+  if (error instanceof BrokerErrorLike) {
+    return new ServiceError(
+      error.code === 'IGB_TIMEOUT' || error.code === 'IGB_NETWORK'
+        ? 'meta_unreachable'
+        : 'meta_error',
+      `a refresh running elsewhere did not succeed (${error.code}); the stored token is unchanged`,
+      { cause: error },
+    )
+  }
   if (error instanceof MetaApiError && error.action === 'reauthorize') {
     return new ServiceError(
       'needs_reauth',

@@ -1,0 +1,177 @@
+import { claimDueTokens, releaseLease } from '../store/index.js'
+import type { TokenRow } from '../store/index.js'
+import type { BrokerContext } from './context.js'
+import type { RefreshOutcome, TokenRefresher } from './refresh-token.js'
+
+/** Settings of a {@link RefreshEngine}. */
+export interface RefreshEngineOptions {
+  /** Tokens worked on at once. Default 20. */
+  readonly concurrency?: number
+  /** Tokens claimed per query (1–500). Default 100. */
+  readonly batchSize?: number
+  /** How long a claim lasts, ms: longer than a queued token waits plus one Meta call. Default 120 000. */
+  readonly leaseMs?: number
+  /** Pause between rounds of the background loop, ms (wall clock). Default 30 000. */
+  readonly pollMs?: number
+  /** Told about errors a round survived (logging). */
+  readonly onError?: (error: unknown) => void
+}
+
+/** What one round did. */
+export interface RoundSummary {
+  /** Tokens claimed. */
+  readonly claimed: number
+  /** Count per outcome. */
+  readonly outcomes: Readonly<Partial<Record<RefreshOutcome, number>>>
+  /** Leases given back unprocessed (the engine was stopping). */
+  readonly released: number
+}
+
+/**
+ * The refresh engine: claims due tokens in batches under a lease and runs them through the shared
+ * {@link TokenRefresher} with bounded concurrency. It holds at most `batchSize + concurrency`
+ * tokens in memory, whatever the number of accounts; several engines (processes, hosts) can run
+ * against one database, and a crashed engine's claims run out and are taken again.
+ *
+ * The clock is `ctx.now`, so tests move time; the background loop's pause between rounds is wall
+ * time.
+ */
+export class RefreshEngine {
+  readonly #ctx: BrokerContext
+  readonly #refresher: TokenRefresher
+  readonly #options: RefreshEngineOptions
+  #round: Promise<RoundSummary> | undefined
+  #timer: NodeJS.Timeout | undefined
+  #running = false
+  #stopping = false
+
+  /**
+   * @param ctx - the broker context
+   * @param refresher - the shared refresh routine (its owner is the lease owner)
+   * @param options - see {@link RefreshEngineOptions}
+   */
+  constructor(ctx: BrokerContext, refresher: TokenRefresher, options: RefreshEngineOptions = {}) {
+    this.#ctx = ctx
+    this.#refresher = refresher
+    this.#options = options
+  }
+
+  /**
+   * Claims and processes everything due now, batch after batch, and resolves when done. A round
+   * already running is joined rather than doubled.
+   */
+  runOnce(): Promise<RoundSummary> {
+    this.#round ??= this.#runRound().finally(() => {
+      this.#round = undefined
+    })
+    return this.#round
+  }
+
+  /** Starts the background loop: a round now, then one every `pollMs` after the last ends. */
+  start(): void {
+    if (this.#running) return
+    this.#running = true
+    this.#stopping = false
+    const tick = () => {
+      if (this.#stopping) return
+      this.runOnce()
+        .catch((error: unknown) => this.#options.onError?.(error))
+        .finally(() => {
+          if (!this.#stopping) this.#timer = setTimeout(tick, this.#options.pollMs ?? 30_000)
+        })
+    }
+    this.#timer = setTimeout(tick, 0)
+  }
+
+  /**
+   * Stops claiming, lets refreshes already talking to Meta finish, gives back the leases of claimed
+   * tokens not yet started, and resolves when all is quiet (graceful shutdown on SIGTERM).
+   */
+  async stop(): Promise<void> {
+    this.#stopping = true
+    this.#running = false
+    if (this.#timer !== undefined) clearTimeout(this.#timer)
+    await this.#round?.catch(() => undefined)
+  }
+
+  #isStopping(): boolean {
+    return this.#stopping
+  }
+
+  async #runRound(): Promise<RoundSummary> {
+    const concurrency = Math.max(1, this.#options.concurrency ?? 20)
+    const batchSize = Math.min(500, Math.max(1, this.#options.batchSize ?? 100))
+    const leaseMs = this.#options.leaseMs ?? 120_000
+    const outcomes: Partial<Record<RefreshOutcome, number>> = {}
+    const queue: TokenRow[] = []
+    const active = new Set<Promise<void>>()
+    let claimed = 0
+    // Fields rather than locals: the claim's callbacks change them while the loop awaits.
+    const state: { exhausted: boolean; claiming: Promise<void> | undefined } = {
+      exhausted: false,
+      claiming: undefined,
+    }
+
+    const claimMore = async () => {
+      const rows = await claimDueTokens(this.#ctx.store, {
+        owner: this.#refresher.owner,
+        now: this.#ctx.now(),
+        leaseMs,
+        limit: batchSize,
+      })
+      claimed += rows.length
+      if (rows.length === 0) state.exhausted = true
+      queue.push(...rows)
+    }
+    const work = (row: TokenRow) => {
+      const task = this.#refresher
+        .processClaimed(row)
+        .then(
+          (result) => {
+            outcomes[result.outcome] = (outcomes[result.outcome] ?? 0) + 1
+          },
+          (error: unknown) => {
+            this.#options.onError?.(error)
+            // The lease runs out by itself; giving it back now lets the next round retry sooner.
+            return releaseLease(this.#ctx.store, {
+              tokenId: row.id,
+              owner: this.#refresher.owner,
+            }).then(() => undefined)
+          },
+        )
+        .catch((error: unknown) => this.#options.onError?.(error))
+        .finally(() => active.delete(task))
+      active.add(task)
+    }
+
+    for (;;) {
+      if (this.#isStopping()) break
+      // Claim ahead while the lanes are busy, so that a lane never waits for the database.
+      if (!state.exhausted && state.claiming === undefined && queue.length < concurrency) {
+        const claim = claimMore().finally(() => {
+          state.claiming = undefined
+        })
+        state.claiming = claim
+        if (queue.length === 0) await claim
+      }
+      while (active.size < concurrency && queue.length > 0 && !this.#isStopping()) {
+        const row = queue.shift()
+        if (row !== undefined) work(row)
+      }
+      if (queue.length === 0 && state.exhausted && state.claiming === undefined) break
+      const waits: Promise<unknown>[] = [...active]
+      if (state.claiming !== undefined) waits.push(state.claiming)
+      if (waits.length === 0) continue
+      await Promise.race(waits)
+    }
+    await state.claiming?.catch(() => undefined)
+    let released = 0
+    for (const row of queue.splice(0)) {
+      if (await releaseLease(this.#ctx.store, { tokenId: row.id, owner: this.#refresher.owner })) {
+        released++
+      }
+    }
+    await Promise.all(active)
+    return { claimed, outcomes, released }
+  }
+}

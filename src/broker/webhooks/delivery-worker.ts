@@ -1,0 +1,215 @@
+import { randomInt } from 'node:crypto'
+import {
+  claimDueDeliveries,
+  getWebhookSubscriber,
+  openWebhookSecret,
+  recordDeliveryAttempt,
+} from '../../store/index.js'
+import type { Keyring, Store, WebhookDeliveryRow } from '../../store/index.js'
+import { WEBHOOK_SIGNATURE_HEADER, signWebhookDelivery } from './webhook-signature.js'
+
+const MINUTE = 60_000
+
+/** Settings of {@link WebhookDeliveryWorker}. */
+export interface DeliveryWorkerOptions {
+  /** Unique per process; the lease owner. */
+  readonly owner: string
+  /** The clock (epoch ms). */
+  readonly now: () => number
+  /** Deliveries sent at once. Default 8. */
+  readonly concurrency?: number
+  /** How long one POST may take, ms. Default 10 000. */
+  readonly timeoutMs?: number
+  /** Retries stop this long after the event, ms. Default 24 hours. */
+  readonly retryWindowMs?: number
+  /** How often the loop looks for due deliveries, ms (wall clock). Default 5 000. */
+  readonly pollMs?: number
+  /** `fetch` to use (default the global one). */
+  readonly fetch?: typeof fetch
+  /** Told about each attempt's outcome (metrics). */
+  readonly onOutcome?: (outcome: 'delivered' | 'retry' | 'failed') => void
+  /** Told about unexpected errors (logging). */
+  readonly onError?: (error: unknown) => void
+}
+
+/**
+ * When to try a failed delivery again: 30 s doubling per attempt up to an hour, jittered, until
+ * `retryWindowMs` after the event; then null (give up). Pure.
+ * @param attempts - attempts made, including the one that just failed
+ * @param createdAt - when the event was queued
+ * @param now - epoch ms
+ * @param jitter - a uniform draw in [0, 1)
+ * @param retryWindowMs - how long to keep trying
+ */
+export function nextDeliveryAttemptAt(
+  attempts: number,
+  createdAt: number,
+  now: number,
+  jitter: number,
+  retryWindowMs: number,
+): number | null {
+  const ceiling = Math.min(60 * MINUTE, 30_000 * 2 ** Math.min(Math.max(attempts, 1) - 1, 20))
+  const at = now + Math.round(ceiling / 2 + (ceiling / 2) * Math.min(Math.max(jitter, 0), 1))
+  return at > createdAt + retryWindowMs ? null : at
+}
+
+/**
+ * Sends queued webhook deliveries: claims due ones with a lease (so several instances send each
+ * once), POSTs the signed JSON, records the answer, and retries failures with backoff for a day.
+ * It runs apart from the refresh engine, so a dead endpoint never slows a refresh.
+ */
+export class WebhookDeliveryWorker {
+  readonly #store: Store
+  readonly #keyring: Keyring
+  readonly #options: DeliveryWorkerOptions
+  #timer: NodeJS.Timeout | undefined
+  #round: Promise<number> | undefined
+  #stopping = false
+
+  /**
+   * @param store - the store
+   * @param keyring - opens subscriber secrets
+   * @param options - see {@link DeliveryWorkerOptions}
+   */
+  constructor(store: Store, keyring: Keyring, options: DeliveryWorkerOptions) {
+    this.#store = store
+    this.#keyring = keyring
+    this.#options = options
+  }
+
+  /**
+   * Sends every delivery due now (claiming in batches) and resolves when they are all recorded.
+   * A round already running is joined rather than doubled.
+   * @returns how many attempts were made
+   */
+  runOnce(): Promise<number> {
+    this.#round ??= this.#runRound().finally(() => {
+      this.#round = undefined
+    })
+    return this.#round
+  }
+
+  /** Starts the background loop (wall-clock polling). */
+  start(): void {
+    this.#stopping = false
+    const tick = () => {
+      if (this.#stopping) return
+      this.runOnce()
+        .catch((error: unknown) => this.#options.onError?.(error))
+        .finally(() => {
+          if (!this.#stopping) this.#timer = setTimeout(tick, this.#options.pollMs ?? 5_000)
+        })
+    }
+    this.#timer = setTimeout(tick, 0)
+  }
+
+  /** Stops the loop and waits for attempts in flight (each is bounded by `timeoutMs`). */
+  async stop(): Promise<void> {
+    this.#stopping = true
+    if (this.#timer !== undefined) clearTimeout(this.#timer)
+    await this.#round?.catch(() => undefined)
+  }
+
+  async #runRound(): Promise<number> {
+    const concurrency = this.#options.concurrency ?? 8
+    let attempts = 0
+    while (!this.#stopping) {
+      const rows = await claimDueDeliveries(this.#store, {
+        owner: this.#options.owner,
+        now: this.#options.now(),
+        leaseMs: (this.#options.timeoutMs ?? 10_000) * 3 + MINUTE,
+        limit: Math.max(concurrency * 2, 10),
+      })
+      if (rows.length === 0) break
+      let next = 0
+      const lane = async () => {
+        while (next < rows.length) {
+          const row = rows[next++]
+          if (row === undefined) break
+          await this.#deliver(row).catch((error: unknown) => this.#options.onError?.(error))
+          attempts++
+        }
+      }
+      await Promise.all(Array.from({ length: Math.min(concurrency, rows.length) }, lane))
+    }
+    return attempts
+  }
+
+  async #deliver(row: WebhookDeliveryRow): Promise<void> {
+    const { owner } = this.#options
+    const subscriber = await getWebhookSubscriber(this.#store, row.subscriber_id)
+    if (subscriber === undefined || subscriber.disabled_at !== null) {
+      await recordDeliveryAttempt(this.#store, {
+        id: row.id,
+        owner,
+        delivered: false,
+        statusCode: null,
+        error: 'the subscriber was removed or disabled',
+        nextAttemptAt: null,
+        now: this.#options.now(),
+      })
+      this.#options.onOutcome?.('failed')
+      return
+    }
+    const secret = openWebhookSecret(this.#keyring, subscriber).plaintext
+    const sentAt = this.#options.now()
+    const fetchFn = this.#options.fetch ?? fetch
+    let statusCode: number | null = null
+    let error: string | null = null
+    try {
+      const response = await fetchFn(subscriber.url, {
+        method: 'POST',
+        // A redirect is not followed: it could point the signed body somewhere else.
+        redirect: 'manual',
+        headers: {
+          'content-type': 'application/json',
+          'user-agent': 'igtoken-webhooks/1',
+          [WEBHOOK_SIGNATURE_HEADER]: signWebhookDelivery(
+            secret,
+            row.payload,
+            Math.floor(sentAt / 1000),
+          ),
+          'x-igtoken-event': row.event_type,
+          'x-igtoken-delivery': row.id,
+        },
+        body: row.payload,
+        signal: AbortSignal.timeout(this.#options.timeoutMs ?? 10_000),
+      })
+      statusCode = response.status
+      await response.body?.cancel().catch(() => undefined)
+      if (response.status < 200 || response.status >= 300) error = `http ${response.status}`
+    } catch (caught) {
+      const name = caught instanceof Error ? caught.name : ''
+      error =
+        name === 'TimeoutError' || name === 'AbortError'
+          ? 'no answer in time'
+          : `could not connect (${connectionCode(caught)})`
+    }
+    const now = this.#options.now()
+    const delivered = error === null
+    const nextAttemptAt = delivered
+      ? null
+      : nextDeliveryAttemptAt(
+          row.attempts + 1,
+          row.created_at,
+          now,
+          randomInt(0, 1_000_000) / 1_000_000,
+          this.#options.retryWindowMs ?? 24 * 60 * MINUTE,
+        )
+    await recordDeliveryAttempt(this.#store, {
+      id: row.id,
+      owner,
+      delivered,
+      statusCode,
+      error,
+      nextAttemptAt,
+      now,
+    })
+    this.#options.onOutcome?.(delivered ? 'delivered' : nextAttemptAt === null ? 'failed' : 'retry')
+  }
+}
+
+function connectionCode(error: unknown): string {
+  const cause = error instanceof Error ? (error.cause as { code?: unknown } | undefined) : undefined
+  return typeof cause?.code === 'string' ? cause.code : 'network error'
+}

@@ -46,13 +46,14 @@ export function checkWebhookUrl(url: string): string {
 }
 
 function checkEvents(events: readonly string[]): string {
-  if (!Array.isArray(events) || events.length === 0 || events.length > 20) {
+  const list: unknown = events
+  if (!Array.isArray(list) || events.length === 0 || events.length > 20) {
     throw invalidArgument('"events" must list 1 to 20 event types, or "*"')
   }
   for (const event of events) {
     if (event !== '*' && !/^[a-z][a-z_]*(\.[a-z][a-z_]*)+$/.test(event)) {
       throw invalidArgument(
-        `"events" has ${JSON.stringify(`${event}`.slice(0, 60))}, not a type like "token.refreshed"`,
+        `"events" has ${JSON.stringify(event.slice(0, 60))}, not a type like "token.refreshed"`,
       )
     }
   }

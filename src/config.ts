@@ -85,6 +85,51 @@ const shape = {
   IGTOKEN_CONNECT_STATE_TTL_SECONDS: positiveInt(600),
   IGTOKEN_TOKEN_CACHE_SECONDS: z.coerce.number().int().min(0).default(30),
   IGTOKEN_REFRESH_ON_READ_WITHIN_DAYS: positiveInt(7),
+  IGTOKEN_ADMIN_PASSWORD: optionalText.pipe(
+    z.string().min(10, 'expected at least 10 characters').optional(),
+  ),
+  IGTOKEN_SESSION_TTL_HOURS: positiveInt(12),
+  IGTOKEN_FEED_REFRESH_SECONDS: positiveInt(300),
+  IGTOKEN_FEED_ITEMS: z.coerce
+    .number()
+    .int('expected a whole number')
+    .min(1, 'expected 1 to 100')
+    .max(100, 'expected 1 to 100')
+    .default(12),
+  IGTOKEN_REFRESH_ENABLED: z
+    .enum(['true', 'false', '1', '0'], { error: 'expected true or false' })
+    .default('true')
+    .transform((value) => value === 'true' || value === '1'),
+  IGTOKEN_REFRESH_DAYS_LEFT: z.coerce
+    .number()
+    .int('expected a whole number of days')
+    .min(2, 'expected between 2 and 58 days')
+    .max(58, 'expected between 2 and 58 days')
+    .default(45),
+  IGTOKEN_REFRESH_JITTER_HOURS: z.coerce
+    .number()
+    .min(0, 'expected 0 to 72 hours')
+    .max(72, 'expected 0 to 72 hours')
+    .default(12),
+  IGTOKEN_REFRESH_CONCURRENCY: z.coerce
+    .number()
+    .int('expected a whole number')
+    .min(1, 'expected 1 to 1000')
+    .max(1000, 'expected 1 to 1000')
+    .default(20),
+  IGTOKEN_REFRESH_BATCH_SIZE: z.coerce
+    .number()
+    .int('expected a whole number')
+    .min(1, 'expected 1 to 500')
+    .max(500, 'expected 1 to 500')
+    .default(100),
+  IGTOKEN_REFRESH_POLL_SECONDS: positiveInt(30),
+  IGTOKEN_REFRESH_LEASE_SECONDS: positiveInt(120),
+  IGTOKEN_REFRESH_EXPIRING_DAYS: positiveInt(7),
+  IGTOKEN_WEBHOOK_TIMEOUT_SECONDS: positiveInt(10),
+  IGTOKEN_WEBHOOK_RETRY_HOURS: positiveInt(24),
+  IGTOKEN_WEBHOOK_CONCURRENCY: positiveInt(8),
+  IGTOKEN_WEBHOOK_POLL_SECONDS: positiveInt(5),
 }
 
 /** Every variable the service reads (docs/configuration.md documents each; a test checks). */
@@ -134,6 +179,53 @@ export interface Config {
   readonly connectStateTtlMs: number
   readonly tokenCacheMs: number
   readonly refreshOnReadWithinMs: number
+  /** The operators' dashboard. */
+  readonly dashboard: DashboardConfig
+  /** Public feeds. */
+  readonly feeds: FeedConfig
+  /** The refresh engine (issue 5). */
+  readonly refresh: RefreshConfig
+  /** Outbound webhook delivery. */
+  readonly webhooks: WebhookConfig
+}
+
+/** Settings of the refresh engine (`IGTOKEN_REFRESH_*`). */
+export interface RefreshConfig {
+  /** Run the engine inside `igtoken serve` (`igtoken worker` always runs it). */
+  readonly enabled: boolean
+  /** Refresh Instagram tokens once fewer than this many days of their 60 remain. */
+  readonly daysLeft: number
+  readonly jitterHours: number
+  readonly concurrency: number
+  readonly batchSize: number
+  readonly pollMs: number
+  readonly leaseMs: number
+  /** Send `token.expiring` this close to expiry when a token is not refreshed. */
+  readonly expiringWithinMs: number
+}
+
+/** Settings of webhook delivery (`IGTOKEN_WEBHOOK_*`). */
+export interface WebhookConfig {
+  readonly timeoutMs: number
+  /** Retries stop this long after the event. */
+  readonly retryWindowMs: number
+  readonly concurrency: number
+  readonly pollMs: number
+}
+
+/** Settings of the dashboard (`IGTOKEN_ADMIN_PASSWORD`, `IGTOKEN_SESSION_TTL_HOURS`). */
+export interface DashboardConfig {
+  /** Operators sign in with it; unset: no password sign-in (demo mode prints a one-time link). */
+  readonly adminPassword: string | undefined
+  readonly sessionTtlMs: number
+}
+
+/** Settings of public feeds (`IGTOKEN_FEED_*`). */
+export interface FeedConfig {
+  /** A feed asks Meta at most once per this long, whatever the traffic. */
+  readonly refreshMs: number
+  /** Media items a new feed shows unless told otherwise. */
+  readonly defaultItems: number
 }
 
 /** A configuration problem: `message` is one line naming the variable and what is expected. */
@@ -198,6 +290,30 @@ export function loadConfig(
     connectStateTtlMs: e.IGTOKEN_CONNECT_STATE_TTL_SECONDS * 1000,
     tokenCacheMs: e.IGTOKEN_TOKEN_CACHE_SECONDS * 1000,
     refreshOnReadWithinMs: e.IGTOKEN_REFRESH_ON_READ_WITHIN_DAYS * 86_400_000,
+    dashboard: Object.freeze({
+      adminPassword: e.IGTOKEN_ADMIN_PASSWORD,
+      sessionTtlMs: e.IGTOKEN_SESSION_TTL_HOURS * 3_600_000,
+    }),
+    feeds: Object.freeze({
+      refreshMs: e.IGTOKEN_FEED_REFRESH_SECONDS * 1000,
+      defaultItems: e.IGTOKEN_FEED_ITEMS,
+    }),
+    refresh: Object.freeze({
+      enabled: e.IGTOKEN_REFRESH_ENABLED,
+      daysLeft: e.IGTOKEN_REFRESH_DAYS_LEFT,
+      jitterHours: e.IGTOKEN_REFRESH_JITTER_HOURS,
+      concurrency: e.IGTOKEN_REFRESH_CONCURRENCY,
+      batchSize: e.IGTOKEN_REFRESH_BATCH_SIZE,
+      pollMs: e.IGTOKEN_REFRESH_POLL_SECONDS * 1000,
+      leaseMs: e.IGTOKEN_REFRESH_LEASE_SECONDS * 1000,
+      expiringWithinMs: e.IGTOKEN_REFRESH_EXPIRING_DAYS * 86_400_000,
+    }),
+    webhooks: Object.freeze({
+      timeoutMs: e.IGTOKEN_WEBHOOK_TIMEOUT_SECONDS * 1000,
+      retryWindowMs: e.IGTOKEN_WEBHOOK_RETRY_HOURS * 3_600_000,
+      concurrency: e.IGTOKEN_WEBHOOK_CONCURRENCY,
+      pollMs: e.IGTOKEN_WEBHOOK_POLL_SECONDS * 1000,
+    }),
   }
   return Object.freeze(config)
 }

@@ -9,8 +9,9 @@ import { accountView } from '../broker/account-view.js'
 import type { BrokerContext } from '../broker/context.js'
 import { ServiceError } from '../broker/service-error.js'
 import { SERVED_TOKEN_KIND } from '../broker/token-kinds.js'
+import type { TokenRefresher } from '../broker/refresh-token.js'
 import { TokenService } from '../broker/token-service.js'
-import { getToken, listAccounts, migrationStatus } from '../store/index.js'
+import { getToken, listAccounts, migrationStatus, soonestTokenExpiry } from '../store/index.js'
 import { loggerOptions } from './logger.js'
 import { createMetrics } from './plugins/metrics.js'
 import type { Metrics } from './plugins/metrics.js'
@@ -18,6 +19,7 @@ import { errorBody, wantsJson } from './respond.js'
 import { apiRoutes } from './routes/api.js'
 import { connectRoutes } from './routes/connect.js'
 import { metaCallbackRoutes } from './routes/meta-callbacks.js'
+import { webhookRoutes } from './routes/webhooks.js'
 import { renderPage } from './views.js'
 
 /** Everything {@link buildApp} wires together. */
@@ -34,6 +36,8 @@ export interface AppOptions {
   readonly rateLimitPerMinute?: number
   readonly tokenCacheMs?: number
   readonly metrics?: Metrics
+  /** The refresh routine shared with the refresh engine (so their refreshes coalesce). */
+  readonly refresher?: TokenRefresher
 }
 
 /** The service as a Fastify instance. It never listens: `igtoken serve` (or a test) does. */
@@ -57,6 +61,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   const tokens = new TokenService(ctx, {
     cacheMs: options.tokenCacheMs ?? 30_000,
+    ...(options.refresher === undefined ? {} : { refresher: options.refresher }),
     onRefresh: (outcome, trigger) => {
       metrics.refreshes.inc({ outcome, trigger })
     },
@@ -174,6 +179,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   connectRoutes(app, { ctx, metrics, callbackPath, secureCookies: publicUrl.protocol === 'https:' })
   metaCallbackRoutes(app, { ctx, metrics })
   apiRoutes(app, { ctx, tokens, keyCacheMs: 5_000 })
+  webhookRoutes(app, { ctx })
 
   return app
 }
@@ -205,6 +211,9 @@ async function updateGauges(ctx: BrokerContext, metrics: Metrics): Promise<void>
     .where('expires_at', 'is', null)
     .executeTakeFirst()
   metrics.tokensByDaysToExpiry.set({ bucket: 'never' }, never?.n ?? 0)
+  const soonest = await soonestTokenExpiry(ctx.store)
+  metrics.soonestExpirySeconds.reset()
+  if (soonest !== null) metrics.soonestExpirySeconds.set(Math.round((soonest - now) / 1000))
 }
 
 function isValidationError(error: unknown): error is Error {

@@ -2,6 +2,9 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import type { BrokerContext } from '../broker/context.js'
+import { createRefreshRuntime } from '../broker/refresh-runtime.js'
+import type { RefreshRuntime } from '../broker/refresh-runtime.js'
+import { Throttle } from '../broker/throttle.js'
 import type { Config } from '../config.js'
 import { createMetaClient, emulatorBaseUrls } from '../meta/index.js'
 import type { MetaClient } from '../meta/index.js'
@@ -24,6 +27,8 @@ export interface RunningService {
   /** In demo mode, the embedded emulator's URL. */
   readonly emulatorUrl: string | undefined
   readonly store: Store
+  /** The refresh engine, its routine and the webhook delivery worker (tests call `runOnce()`). */
+  readonly refresh: RefreshRuntime
   /** Stops taking requests, lets in-flight ones finish, closes the database (and the emulator). */
   close(): Promise<void>
 }
@@ -89,7 +94,11 @@ export async function startService(
     }
 
     const now = options.now ?? Date.now
+    const throttle = new Throttle(now)
     const meta: MetaClient = createMetaClient({
+      onUsage: (usage) => {
+        throttle.observe(usage)
+      },
       flavor: config.flavor,
       appId: credentials.appId,
       appSecret: credentials.appSecret,
@@ -111,18 +120,36 @@ export async function startService(
       refreshOnReadWithinMs: config.refreshOnReadWithinMs,
       now,
     }
+    const metrics = createMetrics({ collectDefault: options.processMetrics ?? false })
+    const refresh = createRefreshRuntime(ctx, config, {
+      role: 'serve',
+      throttle,
+      onRefresh: (outcome, trigger) => {
+        metrics.refreshes.inc({ outcome, trigger })
+      },
+      onDelivery: (outcome) => {
+        metrics.webhookDeliveries.inc({ outcome })
+      },
+      onError: (error, where) => {
+        app.log.error({ err: error }, `${where} round failed`)
+      },
+    })
     const app = await buildApp({
       ctx,
+      refresher: refresh.refresher,
       demo: config.demo,
       logLevel: config.logLevel,
       ...(options.logStream === undefined ? {} : { logStream: options.logStream }),
       trustProxy: config.trustProxy,
       rateLimitPerMinute: config.rateLimitPerMinute,
       tokenCacheMs: config.tokenCacheMs,
-      metrics: createMetrics({ collectDefault: options.processMetrics ?? false }),
+      metrics,
     })
     cleanups.push(() => app.close())
     await app.listen({ host: config.host, port: config.port })
+    refresh.start({ withEngine: config.refresh.enabled })
+    // Stopped before the app and the store close (cleanups run last-in, first-out).
+    cleanups.push(() => refresh.stop())
     const address = app.server.address()
     const port = typeof address === 'object' && address !== null ? address.port : config.port
     const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`
@@ -132,6 +159,7 @@ export async function startService(
       url,
       emulatorUrl,
       store,
+      refresh,
       close: () => (closing ??= cleanup()),
     }
   } catch (error) {

@@ -10,6 +10,9 @@ export interface Metrics {
   readonly callbacks: Counter<'kind' | 'outcome'>
   readonly tokensByDaysToExpiry: Gauge<'bucket'>
   readonly accountsByStatus: Gauge<'status'>
+  /** Seconds until the soonest-expiring token of an active account expires (absent: none). */
+  readonly soonestExpirySeconds: Gauge
+  readonly webhookDeliveries: Counter<'outcome'>
 }
 
 /** Creates the metric set. `collectDefault` adds process metrics (off in tests to keep them cheap). */
@@ -61,6 +64,17 @@ export function createMetrics(options: { collectDefault?: boolean } = {}): Metri
       name: 'igtoken_accounts_by_status',
       help: 'Accounts by status.',
       labelNames: ['status'],
+      registers,
+    }),
+    soonestExpirySeconds: new Gauge({
+      name: 'igtoken_soonest_token_expiry_seconds',
+      help: 'Seconds until the closest expiry among tokens of active accounts.',
+      registers,
+    }),
+    webhookDeliveries: new Counter({
+      name: 'igtoken_webhook_deliveries_total',
+      help: 'Webhook delivery attempts, by outcome (delivered, retry, failed).',
+      labelNames: ['outcome'],
       registers,
     }),
   }

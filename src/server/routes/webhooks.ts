@@ -1,0 +1,186 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { BrokerContext } from '../../broker/context.js'
+import { ServiceError } from '../../broker/service-error.js'
+import { WEBHOOK_EVENT_TYPES } from '../../broker/webhooks/webhook-events.js'
+import {
+  checkWebhookUrl,
+  createWebhookSubscriber,
+  getWebhookSubscriber,
+  listWebhookDeliveries,
+  listWebhookSubscribers,
+  removeWebhookSubscriber,
+  verifyApiKey,
+} from '../../store/index.js'
+import type { WebhookDeliveryRow, WebhookSubscriberRow } from '../../store/index.js'
+import { errorBody } from '../respond.js'
+
+const idParams = {
+  type: 'object',
+  properties: { id: { type: 'string', minLength: 1, maxLength: 128 } },
+  required: ['id'],
+  additionalProperties: false,
+} as const
+
+/** A subscriber as the API and CLI show it: never the secret. */
+export interface WebhookSubscriberView {
+  readonly id: string
+  readonly url: string
+  readonly events: readonly string[]
+  readonly created_at: string
+  readonly disabled_at: string | null
+}
+
+/**
+ * The public view of a subscriber row.
+ * @param row - the stored row
+ */
+export function webhookSubscriberView(row: WebhookSubscriberRow): WebhookSubscriberView {
+  return {
+    id: row.id,
+    url: row.url,
+    events: row.events.split(','),
+    created_at: new Date(row.created_at).toISOString(),
+    disabled_at: row.disabled_at === null ? null : new Date(row.disabled_at).toISOString(),
+  }
+}
+
+function deliveryView(row: WebhookDeliveryRow): Record<string, unknown> {
+  return {
+    id: row.id,
+    event_type: row.event_type,
+    status: row.status,
+    attempts: row.attempts,
+    last_status_code: row.last_status_code,
+    last_error: row.last_error,
+    created_at: new Date(row.created_at).toISOString(),
+    delivered_at: row.delivered_at === null ? null : new Date(row.delivered_at).toISOString(),
+    next_attempt_at:
+      row.next_attempt_at === null ? null : new Date(row.next_attempt_at).toISOString(),
+  }
+}
+
+/**
+ * Checks a subscriber URL against the service's policy: a valid absolute URL, and https whenever
+ * the service itself is public over https (a signed body must not travel in clear).
+ * @param url - the candidate
+ * @param publicUrl - the service's public URL
+ * @returns the URL
+ * @throws {ServiceError} `invalid_request` naming the problem
+ */
+export function checkSubscriberUrl(url: string, publicUrl: string): string {
+  try {
+    checkWebhookUrl(url)
+  } catch (error) {
+    throw new ServiceError(
+      'invalid_request',
+      error instanceof Error ? error.message : '"url" is not valid',
+    )
+  }
+  if (new URL(publicUrl).protocol === 'https:' && new URL(url).protocol !== 'https:') {
+    throw new ServiceError(
+      'invalid_request',
+      '"url" must use https:// because this service is served over https',
+    )
+  }
+  return url
+}
+
+/**
+ * `/api/v1/webhooks`: add, list and remove webhook subscribers, and see their deliveries. The same
+ * bearer API keys and error body as the token API.
+ */
+export function webhookRoutes(app: FastifyInstance, deps: { ctx: BrokerContext }): void {
+  const { ctx } = deps
+  app.register(
+    (api, _opts, done) => {
+      api.addHook('preValidation', async (request, reply) => {
+        const key = bearer(request)
+        const info = key === undefined ? undefined : await verifyApiKey(ctx.store, key, ctx.now())
+        if (info === undefined) {
+          return reply
+            .code(401)
+            .header('www-authenticate', 'Bearer realm="igtoken"')
+            .send(
+              errorBody(
+                new ServiceError(
+                  'unauthorized',
+                  'a valid API key is required: "Authorization: Bearer <key>"',
+                ),
+              ),
+            )
+        }
+      })
+
+      api.post<{ Body: { url: string; secret: string; events?: string[] } }>(
+        '/',
+        {
+          config: { rateLimit: {} },
+          schema: {
+            body: {
+              type: 'object',
+              properties: {
+                url: { type: 'string', minLength: 1, maxLength: 2000 },
+                secret: { type: 'string', minLength: 16, maxLength: 512 },
+                events: {
+                  type: 'array',
+                  minItems: 1,
+                  maxItems: 20,
+                  items: { type: 'string', enum: ['*', ...WEBHOOK_EVENT_TYPES] },
+                },
+              },
+              required: ['url', 'secret'],
+              additionalProperties: false,
+            },
+          },
+        },
+        async (request, reply) => {
+          const { url, secret, events } = request.body
+          checkSubscriberUrl(url, ctx.publicUrl)
+          const row = await createWebhookSubscriber(ctx.store, ctx.keyring, {
+            url,
+            secret,
+            events: events ?? ['*'],
+            now: ctx.now(),
+          })
+          return reply.code(201).send(webhookSubscriberView(row))
+        },
+      )
+
+      api.get('/', { config: { rateLimit: {} } }, async () => ({
+        data: (await listWebhookSubscribers(ctx.store)).map(webhookSubscriberView),
+      }))
+
+      api.get<{ Params: { id: string } }>(
+        '/:id/deliveries',
+        { config: { rateLimit: {} }, schema: { params: idParams } },
+        async (request) => {
+          const subscriber = await getWebhookSubscriber(ctx.store, request.params.id)
+          if (subscriber === undefined) {
+            throw new ServiceError('not_found', 'no webhook subscriber has this id')
+          }
+          const rows = await listWebhookDeliveries(ctx.store, subscriber.id, { limit: 100 })
+          return { data: rows.map(deliveryView) }
+        },
+      )
+
+      api.delete<{ Params: { id: string } }>(
+        '/:id',
+        { config: { rateLimit: {} }, schema: { params: idParams } },
+        async (request, reply) => {
+          if (!(await removeWebhookSubscriber(ctx.store, request.params.id))) {
+            throw new ServiceError('not_found', 'no webhook subscriber has this id')
+          }
+          return reply.code(204).send()
+        },
+      )
+      done()
+    },
+    { prefix: '/api/v1/webhooks' },
+  )
+}
+
+function bearer(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization
+  if (header === undefined) return undefined
+  return /^Bearer\s+(\S+)$/i.exec(header)?.[1]
+}

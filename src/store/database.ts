@@ -7,7 +7,7 @@ import { Kysely, PostgresDialect } from 'kysely'
 import { postgresAdapter, sqliteAdapter } from './dialect-adapter.js'
 import type { DialectAdapter } from './dialect-adapter.js'
 import type { Database } from './schema.js'
-import { ImmediateSqliteDialect } from './sqlite-dialect.js'
+import { ImmediateSqliteDialect, withStatementCache } from './sqlite-dialect.js'
 import { IGB_STORE_URL_UNSUPPORTED, StoreError } from './store-error.js'
 
 /** An open database: the Kysely instance, its dialect adapter, and how to close it. */
@@ -106,7 +106,9 @@ function openSqlite(path: string, opts: OpenStoreOptions): Store {
     database.close()
     throw error
   }
-  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database }) })
+  const db = new Kysely<Database>({
+    dialect: new ImmediateSqliteDialect({ database: withStatementCache(database) }),
+  })
   return makeStore(db, sqliteAdapter)
 }
 

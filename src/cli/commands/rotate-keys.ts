@@ -1,48 +1,74 @@
 import { loadConfig } from '../../config.js'
-import { migrateToLatest, openStore, parseKeyring, reencryptAll } from '../../store/index.js'
+import {
+  checkKeysOpenEverything,
+  migrateToLatest,
+  openStore,
+  parseKeyring,
+  reencryptAll,
+} from '../../store/index.js'
 import { EXIT } from '../exit-codes.js'
-import { printJson } from '../output.js'
+import { CliError, printJson } from '../output.js'
+import { createProgressBar, stopOnInterrupt } from '../progress.js'
 
 /**
  * `igtoken rotate-keys`: re-seals every stored secret under the first key of
- * IGTOKEN_ENCRYPTION_KEYS. Ctrl-C stops between batches; running it again resumes.
+ * IGTOKEN_ENCRYPTION_KEYS, with a progress bar. Ctrl-C stops between batches (every row is
+ * readable at every moment); running it again resumes.
  */
 export async function rotateKeysCommand(opts: { json?: boolean }): Promise<void> {
   const config = loadConfig()
   if (config.encryptionKeys === undefined) {
-    process.stderr.write(
-      'igtoken: IGTOKEN_ENCRYPTION_KEYS is not set: put the new key first, then the old ones\n',
+    throw new CliError('IGTOKEN_ENCRYPTION_KEYS is not set', {
+      exit: EXIT.usage,
+      code: 'no_keys',
+      fix: 'put the new key first, then the old ones: IGTOKEN_ENCRYPTION_KEYS=new:…,old:…',
+    })
+  }
+  let keyring
+  try {
+    keyring = parseKeyring(config.encryptionKeys)
+  } catch (error) {
+    throw new CliError(
+      `IGTOKEN_ENCRYPTION_KEYS: ${error instanceof Error ? error.message : 'is not valid'}`,
+      { exit: EXIT.usage, code: 'bad_keys' },
     )
-    process.exitCode = EXIT.usage
-    return
   }
-  const keyring = parseKeyring(config.encryptionKeys)
   const store = await openStore(config.databaseUrl)
-  const controller = new AbortController()
-  const stop = () => {
-    controller.abort()
-  }
-  process.once('SIGINT', stop)
+  const interrupt = stopOnInterrupt(
+    'stopping after this batch; nothing is lost, run rotate-keys again to finish…',
+  )
   try {
     await migrateToLatest(store)
-    const tty = process.stderr.isTTY && opts.json !== true
+    const before = await checkKeysOpenEverything(store, keyring)
+    const total = Object.entries(before.rowsByKeyId)
+      .filter(([kid]) => kid !== keyring.primaryKeyId)
+      .reduce((sum, [, n]) => sum + n, 0)
+    const bar = createProgressBar({
+      total,
+      label: 're-encrypting',
+      enabled: process.stderr.isTTY && opts.json !== true,
+    })
+    bar.update(0)
     const result = await reencryptAll(store, keyring, {
-      signal: controller.signal,
+      signal: interrupt.signal,
       onProgress: (p) => {
-        if (tty)
-          process.stderr.write(`\rre-encrypting ${p.table}: ${p.resealed} done, ${p.failed} failed`)
+        bar.update(p.resealed + p.failed, p.table)
       },
     })
-    if (tty) process.stderr.write('\n')
-    if (opts.json === true) printJson(result)
+    bar.finish()
+    if (opts.json === true) printJson({ ...result, total })
     else {
       process.stdout.write(
         `${result.resealed} secret(s) re-encrypted under ${keyring.primaryKeyId}; ${result.failures.length} could not be opened${result.aborted ? '; stopped early, run again to finish' : ''}\n`,
       )
+      for (const f of result.failures) {
+        process.stdout.write(`  ${f.table} ${f.id}: sealed with ${f.keyId} (${f.code})\n`)
+      }
     }
-    if (result.failures.length > 0 || result.aborted) process.exitCode = EXIT.failure
+    if (result.aborted) process.exitCode = EXIT.interrupted
+    else if (result.failures.length > 0) process.exitCode = EXIT.failure
   } finally {
-    process.off('SIGINT', stop)
+    interrupt.dispose()
     await store.close()
   }
 }

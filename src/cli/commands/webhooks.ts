@@ -1,0 +1,125 @@
+import { ServiceError } from '../../broker/service-error.js'
+import { checkSubscriberUrl, webhookSubscriberView } from '../../server/routes/webhooks.js'
+import { WEBHOOK_EVENT_TYPES } from '../../broker/webhooks/webhook-events.js'
+import {
+  createWebhookSubscriber,
+  listWebhookSubscribers,
+  parseKeyring,
+  removeWebhookSubscriber,
+} from '../../store/index.js'
+import { EXIT } from '../exit-codes.js'
+import { openConfiguredStore } from '../open-store.js'
+import { printJson } from '../output.js'
+
+function usage(message: string): void {
+  process.stderr.write(`igtoken: ${message}\n`)
+  process.exitCode = EXIT.usage
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = []
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer)
+  return Buffer.concat(chunks).toString('utf8').trim()
+}
+
+/**
+ * `igtoken webhooks add URL --secret SECRET|- [--events a,b] [--json]`: every check runs before
+ * anything is written.
+ */
+export async function webhooksAddCommand(
+  url: string,
+  opts: { secret?: string; events?: string; json?: boolean },
+): Promise<void> {
+  if (opts.secret === undefined) {
+    usage(
+      '--secret is required: 16 to 512 characters the receiver uses to verify signatures ("-" reads it from stdin)',
+    )
+    return
+  }
+  const secret = opts.secret === '-' ? await readStdin() : opts.secret
+  if (secret.length < 16 || secret.length > 512) {
+    usage('--secret must be 16 to 512 characters')
+    return
+  }
+  const events = (opts.events ?? '*')
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean)
+  const unknown = events.filter(
+    (e) => e !== '*' && !(WEBHOOK_EVENT_TYPES as readonly string[]).includes(e),
+  )
+  if (events.length === 0 || unknown.length > 0) {
+    usage(`--events must be "*" or a comma-separated list of ${WEBHOOK_EVENT_TYPES.join(', ')}`)
+    return
+  }
+  const { config, store } = await openConfiguredStore()
+  try {
+    try {
+      checkSubscriberUrl(url, config.publicUrl)
+    } catch (error) {
+      usage(error instanceof ServiceError ? error.message : 'the URL is not valid')
+      return
+    }
+    if (config.encryptionKeys === undefined && !config.demo) {
+      usage('IGTOKEN_ENCRYPTION_KEYS is required to seal the secret')
+      return
+    }
+    const keyring = await loadKeyring(config)
+    const row = await createWebhookSubscriber(store, keyring, {
+      url,
+      secret,
+      events,
+      now: Date.now(),
+    })
+    const view = webhookSubscriberView(row)
+    if (opts.json === true) printJson(view)
+    else process.stdout.write(`added ${view.id} → ${view.url} (${view.events.join(',')})\n`)
+  } finally {
+    await store.close()
+  }
+}
+
+/** `igtoken webhooks list [--json]`: never the secrets. */
+export async function webhooksListCommand(opts: { json?: boolean }): Promise<void> {
+  const { store } = await openConfiguredStore()
+  try {
+    const rows = (await listWebhookSubscribers(store)).map(webhookSubscriberView)
+    if (opts.json === true) printJson(rows)
+    else if (rows.length === 0) process.stdout.write('no webhook subscribers\n')
+    else for (const r of rows) process.stdout.write(`${r.id}  ${r.url}  ${r.events.join(',')}\n`)
+  } finally {
+    await store.close()
+  }
+}
+
+/** `igtoken webhooks remove ID`. */
+export async function webhooksRemoveCommand(id: string, opts: { json?: boolean }): Promise<void> {
+  const { store } = await openConfiguredStore()
+  try {
+    const removed = await removeWebhookSubscriber(store, id)
+    if (opts.json === true) printJson({ id, removed })
+    else if (removed) process.stdout.write(`removed ${id}\n`)
+    else process.stderr.write(`igtoken: no webhook subscriber has id ${id}\n`)
+    if (!removed) process.exitCode = EXIT.failure
+  } finally {
+    await store.close()
+  }
+}
+
+async function loadKeyring(config: {
+  demo: boolean
+  encryptionKeys: string | undefined
+  dataDir: string
+}): Promise<ReturnType<typeof parseKeyring>> {
+  if (config.encryptionKeys !== undefined) return parseKeyring(config.encryptionKeys)
+  // Demo mode keeps its generated key in the data folder (see startService).
+  const { readFileSync } = await import('node:fs')
+  const { join } = await import('node:path')
+  try {
+    return parseKeyring(readFileSync(join(config.dataDir, 'demo-encryption-key'), 'utf8').trim())
+  } catch {
+    throw new Error(
+      'no encryption key: set IGTOKEN_ENCRYPTION_KEYS, or run "igtoken serve" once in demo mode',
+    )
+  }
+}

@@ -1,0 +1,45 @@
+import { FLAVOR_NAMES, createMetaClient, emulatorBaseUrls } from '../meta/index.js'
+import type { FlavorName, MetaClient } from '../meta/index.js'
+import { EXIT } from './exit-codes.js'
+import { CliError } from './output.js'
+
+/** Reads and checks a flavor name from a flag or the environment. */
+export function parseFlavor(value: string | undefined, from: string): FlavorName {
+  const name = value ?? 'instagram-login'
+  const found = FLAVOR_NAMES.find((f) => f === name)
+  if (found === undefined) {
+    throw new CliError(`${from} must be one of ${FLAVOR_NAMES.join(', ')}, got "${name}"`, {
+      exit: EXIT.usage,
+      code: 'bad_flavor',
+    })
+  }
+  return found
+}
+
+/**
+ * A Meta client for a CLI command. `IGTOKEN_META_EMULATOR_URL` sends every Meta host to the
+ * emulator; `IGTOKEN_GRAPH_VERSION` picks the Graph version. Warnings go to `onWarning`.
+ */
+export function cliMetaClient(options: {
+  readonly flavor: FlavorName
+  readonly appId?: string | undefined
+  readonly appSecret?: string | undefined
+  readonly redirectUri?: string | undefined
+  readonly onWarning?: (message: string, code: string) => void
+  readonly env?: NodeJS.ProcessEnv
+}): MetaClient {
+  const env = options.env ?? process.env
+  const emulator = env['IGTOKEN_META_EMULATOR_URL']
+  const version = env['IGTOKEN_GRAPH_VERSION']
+  return createMetaClient({
+    flavor: options.flavor,
+    // Reads and refreshes of Instagram tokens send neither: placeholders keep the client valid.
+    appId: options.appId ?? '0',
+    appSecret: options.appSecret ?? 'unused',
+    redirectUri: options.redirectUri ?? 'https://localhost/',
+    ...(version === undefined || version === '' ? {} : { graphVersion: version }),
+    ...(emulator === undefined || emulator === '' ? {} : { baseUrls: emulatorBaseUrls(emulator) }),
+    onWarning:
+      options.onWarning ?? ((message) => process.stderr.write(`igtoken: warning: ${message}\n`)),
+  })
+}

@@ -113,10 +113,12 @@ async function loadKeyring(config: {
 }): Promise<ReturnType<typeof parseKeyring>> {
   if (config.encryptionKeys !== undefined) return parseKeyring(config.encryptionKeys)
   // Demo mode keeps its generated key in the data folder (see startService).
-  const { readFileSync } = await import('node:fs')
-  const { join } = await import('node:path')
+  const fs = await import('node:fs')
+  const path = await import('node:path')
   try {
-    return parseKeyring(readFileSync(join(config.dataDir, 'demo-encryption-key'), 'utf8').trim())
+    return parseKeyring(
+      fs.readFileSync(path.join(config.dataDir, 'demo-encryption-key'), 'utf8').trim(),
+    )
   } catch {
     throw new Error(
       'no encryption key: set IGTOKEN_ENCRYPTION_KEYS, or run "igtoken serve" once in demo mode',

@@ -2,6 +2,8 @@
 import { Command, CommanderError } from 'commander'
 import { EXIT } from './exit-codes.js'
 import { reportError } from './output.js'
+import type { LoginOptions } from './commands/login.js'
+import type { RefreshOptions } from './commands/refresh.js'
 
 // Each action imports its module only when it runs, so `igtoken --help` loads no database driver,
 // server or browser code.
@@ -86,6 +88,131 @@ program
     await rotateKeysCommand(opts)
   })
 
+program
+  .command('login')
+  .description('get a long-lived token for your own account: sign in once in the browser')
+  .option(
+    '--flavor <flavor>',
+    'instagram-login, facebook-login or basic-display (env IGTOKEN_FLAVOR)',
+  )
+  .option(
+    '--app-id <id>',
+    'the Instagram app id (env IGTOKEN_APP_ID); the secret comes from IGTOKEN_APP_SECRET, stdin or a prompt',
+  )
+  .option('--scopes <list>', 'comma-separated scopes (env IGTOKEN_SCOPES)')
+  .option('--redirect-uri <uri>', 'the redirect URI registered for the app')
+  .option(
+    '--http',
+    'listen on http://localhost:8443/callback instead of https (only where Meta allows it)',
+  )
+  .option('--no-open', 'print the address, do not open a browser')
+  .option('--paste', 'do not listen: paste the address the browser lands on')
+  .option('--save', "store the token in the service's database (same encryption)")
+  .option('--label <label>', 'label of the saved account (with --save)')
+  .option('--out <file>', 'write the token to FILE with mode 0600 (JSON when FILE ends in .json)')
+  .option('--timeout <minutes>', 'give up waiting for the redirect after this long', '10')
+  .option('--json', 'print the result as JSON')
+  .addHelpText(
+    'after',
+    '\nExamples:\n  igtoken login\n  IGTOKEN_APP_SECRET=… igtoken login --app-id 1234567890 --out token.json\n  igtoken login --paste            # over SSH: paste the address the browser lands on',
+  )
+  .action(async (opts: LoginOptions) => {
+    const { loginCommand } = await import('./commands/login.js')
+    await loginCommand(opts)
+  })
+
+program
+  .command('inspect')
+  .description('is this token valid, whose is it, when does it expire, can it be refreshed now')
+  .argument('[token]', 'the token (better: stdin or IGTOKEN_TOKEN; arguments leak into history)')
+  .option('--flavor <flavor>', 'the flavor the token comes from (guessed from its prefix)')
+  .option('--json', 'print JSON')
+  .addHelpText(
+    'after',
+    '\nExamples:\n  igtoken inspect < token.json\n  IGTOKEN_TOKEN=IGAA… igtoken inspect --json',
+  )
+  .action(async (token: string | undefined, opts: { flavor?: string; json?: boolean }) => {
+    const { inspectCommand } = await import('./commands/inspect.js')
+    await inspectCommand(token, opts)
+  })
+
+program
+  .command('refresh')
+  .description('trade a long-lived Instagram token for a fresh one (60 more days)')
+  .argument('[token]', 'the token (better: stdin or IGTOKEN_TOKEN; arguments leak into history)')
+  .option('--flavor <flavor>', 'instagram-login (default) or basic-display')
+  .option(
+    '--out <file>',
+    'write the new token to FILE with mode 0600 (JSON when FILE ends in .json)',
+  )
+  .option('--force', 'call Meta even when the known times say it will refuse')
+  .option('--json', 'print JSON')
+  .addHelpText(
+    'after',
+    '\nExamples:\n  igtoken refresh < token.txt > new-token.txt\n  igtoken refresh --out token.json < token.json',
+  )
+  .action(async (token: string | undefined, opts: RefreshOptions) => {
+    const { refreshCommand } = await import('./commands/refresh.js')
+    await refreshCommand(token, opts)
+  })
+
+const accounts = program.command('accounts').description("the accounts in the service's database")
+accounts
+  .command('list')
+  .description('list accounts (never their tokens)')
+  .option('--status <status>', 'only active, needs_reauth, revoked or expired')
+  .option('--json', 'print JSON')
+  .addHelpText('after', '\nExample:\n  igtoken accounts list --status needs_reauth')
+  .action(async (opts: { status?: string; json?: boolean }) => {
+    const { accountsListCommand } = await import('./commands/accounts.js')
+    await accountsListCommand(opts)
+  })
+accounts
+  .command('show')
+  .description('one account in detail')
+  .argument('<id>', 'the account id (acc_…)')
+  .option('--json', 'print JSON')
+  .addHelpText('after', '\nExample:\n  igtoken accounts show acc_01h… --json')
+  .action(async (id: string, opts: { json?: boolean }) => {
+    const { accountsShowCommand } = await import('./commands/accounts.js')
+    await accountsShowCommand(id, opts)
+  })
+accounts
+  .command('refresh')
+  .description("refresh accounts' tokens now (Ctrl-C stops cleanly after the account in hand)")
+  .argument('[ids...]', 'account ids')
+  .option('--all', 'every active account')
+  .option('--json', 'print JSON')
+  .addHelpText(
+    'after',
+    '\nExamples:\n  igtoken accounts refresh acc_01h…\n  igtoken accounts refresh --all',
+  )
+  .action(async (ids: string[], opts: { all?: boolean; json?: boolean }) => {
+    const { accountsRefreshCommand } = await import('./commands/accounts.js')
+    await accountsRefreshCommand(ids, opts)
+  })
+accounts
+  .command('delete')
+  .description('delete an account and its tokens (its events stay)')
+  .argument('<id>', 'the account id')
+  .option('--yes', 'do not ask (required when not on a terminal)')
+  .option('--json', 'print JSON')
+  .addHelpText('after', '\nExample:\n  igtoken accounts delete acc_01h… --yes')
+  .action(async (id: string, opts: { yes?: boolean; json?: boolean }) => {
+    const { accountsDeleteCommand } = await import('./commands/accounts.js')
+    await accountsDeleteCommand(id, opts)
+  })
+
+program
+  .command('doctor')
+  .description('check the configuration before going live; exit 1 when a check fails')
+  .option('--json', 'print JSON')
+  .addHelpText('after', '\nExample:\n  igtoken doctor && igtoken serve')
+  .action(async (opts: { json?: boolean }) => {
+    const { doctorCommand } = await import('./commands/doctor.js')
+    await doctorCommand(opts)
+  })
+
 const webhooks = program
   .command('webhooks')
   .description(
@@ -145,6 +272,6 @@ try {
     // Commander has already printed help or the usage problem.
     process.exitCode = error.exitCode === 0 ? EXIT.ok : EXIT.usage
   } else {
-    process.exitCode = reportError(error)
+    process.exitCode = reportError(error, { json: process.argv.includes('--json') })
   }
 }

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, readFileSync, statSync } from 'node:fs'
 import { parseEnv } from 'node:util'
 import { z } from 'zod'
 
@@ -6,6 +6,9 @@ import { z } from 'zod'
 export const FLAVOR_NAMES = ['instagram-login', 'facebook-login', 'basic-display'] as const
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+
+/** How PostgreSQL connections use TLS, with libpq's meaning of each `sslmode`. */
+export const SSL_MODES = ['disable', 'require', 'verify-ca', 'verify-full'] as const
 
 /** Variables whose values are secret: a validation error names them but never echoes the value. */
 const SECRET_VARIABLES = new Set([
@@ -56,6 +59,29 @@ const shape = {
   IGTOKEN_PUBLIC_URL: httpUrl.optional(),
   IGTOKEN_DATA_DIR: z.string().trim().min(1).default('./data'),
   IGTOKEN_DATABASE_URL: optionalText,
+  IGTOKEN_DATABASE_POOL_SIZE: z.coerce
+    .number()
+    .int('expected a whole number')
+    .min(1, 'expected 1 to 1000 connections')
+    .max(1000, 'expected 1 to 1000 connections')
+    .default(10),
+  IGTOKEN_DATABASE_STATEMENT_TIMEOUT_MS: z.coerce
+    .number()
+    .int('expected a whole number of milliseconds')
+    .min(0, 'expected 0 (no limit) or more milliseconds')
+    .default(30_000),
+  IGTOKEN_DATABASE_SSL_MODE: optionalText.pipe(
+    z.enum(SSL_MODES, { error: `expected one of ${SSL_MODES.join(', ')}` }).optional(),
+  ),
+  IGTOKEN_DATABASE_SSL_CA_FILE: optionalText.pipe(
+    z
+      .string()
+      .refine(
+        (path) => existsSync(path) && statSync(path).isFile(),
+        'expected the path of a readable PEM file',
+      )
+      .optional(),
+  ),
   IGTOKEN_APP_ID: optionalText.pipe(
     z.string().regex(/^\d+$/, 'expected the numeric app id from the App Dashboard').optional(),
   ),
@@ -136,6 +162,38 @@ const shape = {
 export const CONFIG_VARIABLES: readonly string[] = Object.keys(shape)
 
 const schema = z.object(shape).superRefine((env, ctx) => {
+  const postgres = /^postgres(ql)?:\/\//i.test(env.IGTOKEN_DATABASE_URL ?? '')
+  for (const variable of ['IGTOKEN_DATABASE_SSL_MODE', 'IGTOKEN_DATABASE_SSL_CA_FILE'] as const) {
+    if (env[variable] !== undefined && !postgres) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [variable],
+        message: 'only applies to a postgres:// IGTOKEN_DATABASE_URL',
+      })
+    }
+  }
+  if (
+    env.IGTOKEN_DATABASE_SSL_MODE !== undefined &&
+    postgres &&
+    /[?&](sslmode|ssl|sslrootcert)=/i.test(env.IGTOKEN_DATABASE_URL ?? '')
+  ) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['IGTOKEN_DATABASE_SSL_MODE'],
+      message:
+        'IGTOKEN_DATABASE_URL already sets ssl options; set TLS in one place (the URL would win)',
+    })
+  }
+  if (
+    env.IGTOKEN_DATABASE_SSL_CA_FILE !== undefined &&
+    (env.IGTOKEN_DATABASE_SSL_MODE === undefined || env.IGTOKEN_DATABASE_SSL_MODE === 'disable')
+  ) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['IGTOKEN_DATABASE_SSL_CA_FILE'],
+      message: 'needs IGTOKEN_DATABASE_SSL_MODE=verify-full, verify-ca or require',
+    })
+  }
   if (env.IGTOKEN_APP_ID !== undefined && env.IGTOKEN_APP_SECRET === undefined) {
     ctx.addIssue({
       code: 'custom',
@@ -160,6 +218,8 @@ export interface Config {
   readonly publicUrl: string
   readonly dataDir: string
   readonly databaseUrl: string
+  /** Connection settings for the database (`IGTOKEN_DATABASE_*`). */
+  readonly database: DatabaseConfig
   /** True when no app id is set: the service runs Meta's emulator in-process with a demo app. */
   readonly demo: boolean
   readonly appId: string | undefined
@@ -228,6 +288,18 @@ export interface FeedConfig {
   readonly defaultItems: number
 }
 
+/** Connection settings of the database (`IGTOKEN_DATABASE_*`). */
+export interface DatabaseConfig {
+  /** PostgreSQL connections per process. */
+  readonly poolSize: number
+  /** PostgreSQL `statement_timeout`, ms; 0 = no limit. */
+  readonly statementTimeoutMs: number
+  /** TLS towards PostgreSQL; undefined = whatever the URL says (pg's default: none). */
+  readonly sslMode: (typeof SSL_MODES)[number] | undefined
+  /** PEM file with the certificate authorities to trust (instead of Node's bundled ones). */
+  readonly sslCaFile: string | undefined
+}
+
 /** A configuration problem: `message` is one line naming the variable and what is expected. */
 export class ConfigError extends Error {
   override name = 'ConfigError'
@@ -273,6 +345,12 @@ export function loadConfig(
     publicUrl,
     dataDir: e.IGTOKEN_DATA_DIR,
     databaseUrl: e.IGTOKEN_DATABASE_URL ?? `sqlite:${e.IGTOKEN_DATA_DIR}/igtoken.db`,
+    database: Object.freeze({
+      poolSize: e.IGTOKEN_DATABASE_POOL_SIZE,
+      statementTimeoutMs: e.IGTOKEN_DATABASE_STATEMENT_TIMEOUT_MS,
+      sslMode: e.IGTOKEN_DATABASE_SSL_MODE,
+      sslCaFile: e.IGTOKEN_DATABASE_SSL_CA_FILE,
+    }),
     demo: e.IGTOKEN_APP_ID === undefined,
     appId: e.IGTOKEN_APP_ID,
     appSecret: e.IGTOKEN_APP_SECRET,

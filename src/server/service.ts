@@ -18,6 +18,7 @@ import {
 import type { Keyring, Store } from '../store/index.js'
 import { buildApp } from './app.js'
 import { createMetrics } from './plugins/metrics.js'
+import { storeOptionsOf } from './store-options.js'
 
 /** A running service. */
 export interface RunningService {
@@ -65,7 +66,7 @@ export async function startService(
   }
   try {
     const keyring = config.demo ? demoKeyring(config) : liveKeyring(config)
-    const store = await openStore(config.databaseUrl)
+    const store = await openStore(config.databaseUrl, storeOptionsOf(config))
     cleanups.push(() => store.close())
     await migrateToLatest(store)
     const keys = await checkKeysOpenEverything(store, keyring)

@@ -8,7 +8,7 @@ import { postgresAdapter, sqliteAdapter } from './dialect-adapter.js'
 import type { DialectAdapter } from './dialect-adapter.js'
 import type { Database } from './schema.js'
 import { ImmediateSqliteDialect, withStatementCache } from './sqlite-dialect.js'
-import { IGB_STORE_URL_UNSUPPORTED, StoreError } from './store-error.js'
+import { IGB_STORE_URL_UNSUPPORTED, StoreError, invalidArgument } from './store-error.js'
 
 /** An open database: the Kysely instance, its dialect adapter, and how to close it. */
 export interface Store {
@@ -30,11 +30,29 @@ export interface OpenStoreOptions {
   /** PostgreSQL pool size. Default 10. */
   readonly poolSize?: number
   /**
+   * PostgreSQL `statement_timeout` of every connection, ms: the server cancels a statement that
+   * runs longer (SQLSTATE 57014). 0 or absent = no limit.
+   */
+  readonly statementTimeoutMs?: number
+  /** TLS towards PostgreSQL (see {@link PostgresTls}); absent = whatever the URL says. */
+  readonly tls?: PostgresTls
+  /**
    * Told when an idle PostgreSQL connection dies (server restart, admin kill). The pool drops the
    * connection and the next query opens a new one; without a listener such an error would crash
    * the process. Default: ignore.
    */
   readonly onPoolError?: (error: Error) => void
+}
+
+/**
+ * TLS towards PostgreSQL, with libpq's meaning of `sslmode`: `disable` sends plain text; `require`
+ * encrypts without checking the certificate (unless `ca` is given, then like `verify-ca`);
+ * `verify-ca` checks the chain but not the host name; `verify-full` checks both.
+ */
+export interface PostgresTls {
+  readonly mode: 'disable' | 'require' | 'verify-ca' | 'verify-full'
+  /** PEM text of the certificate authorities to trust; default Node's bundled ones. */
+  readonly ca?: string
 }
 
 /** Where a store URL points, after parsing. */
@@ -120,14 +138,53 @@ async function openPostgres(connectionString: string, opts: OpenStoreOptions): P
     id === pg.types.builtins.INT8 && format !== 'binary'
       ? parseInt8
       : (pg.types.getTypeParser(id, format) as (value: string) => unknown)
+  const ssl = tlsOptions(connectionString, opts.tls)
+  const statementTimeout = opts.statementTimeoutMs ?? 0
+  if (!Number.isSafeInteger(statementTimeout) || statementTimeout < 0) {
+    throw invalidArgument('"statementTimeoutMs" must be a whole number of ms, 0 or more')
+  }
+  const poolSize = opts.poolSize ?? 10
+  if (!Number.isSafeInteger(poolSize) || poolSize < 1) {
+    throw invalidArgument('"poolSize" must be a positive whole number')
+  }
   const pool = new pg.Pool({
     connectionString,
-    max: opts.poolSize ?? 10,
+    max: poolSize,
     types: { getTypeParser },
+    application_name: 'igtoken',
+    ...(statementTimeout > 0 ? { statement_timeout: statementTimeout } : {}),
+    ...(ssl === undefined ? {} : { ssl }),
   })
   pool.on('error', (error) => opts.onPoolError?.(error))
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
   return Promise.resolve(makeStore(db, postgresAdapter))
+}
+
+type PgSsl =
+  false | { rejectUnauthorized: boolean; ca?: string; checkServerIdentity?: () => undefined }
+
+// pg reads `sslmode` from the URL after the options, so the URL would silently win over `tls`.
+function tlsOptions(connectionString: string, tls: PostgresTls | undefined): PgSsl | undefined {
+  if (tls === undefined) return undefined
+  if (/[?&](sslmode|ssl|sslrootcert)=/i.test(connectionString)) {
+    throw invalidArgument('"tls" cannot be combined with ssl parameters in the URL; use one')
+  }
+  const ca = tls.ca === undefined ? {} : { ca: tls.ca }
+  switch (tls.mode) {
+    case 'disable':
+      return false
+    case 'require':
+      // libpq: with a root certificate at hand, `require` verifies the chain like `verify-ca`.
+      return tls.ca === undefined
+        ? { rejectUnauthorized: false }
+        : { rejectUnauthorized: true, ...ca, checkServerIdentity: () => undefined }
+    case 'verify-ca':
+      return { rejectUnauthorized: true, ...ca, checkServerIdentity: () => undefined }
+    case 'verify-full':
+      return { rejectUnauthorized: true, ...ca }
+    default:
+      throw invalidArgument('"tls.mode" must be disable, require, verify-ca or verify-full')
+  }
 }
 
 function makeStore(db: Kysely<Database>, dialect: DialectAdapter): Store {

@@ -89,13 +89,7 @@ export async function loginCommand(opts: LoginOptions): Promise<void> {
     }
     const problem = await probeAuthorizationDialog(session.authorizationUrl)
     if (problem !== null) {
-      const failure = explainLoginError(
-        new Error(
-          problem.code === 'invalid_platform_app' ? 'Invalid platform app' : problem.message,
-        ),
-        { redirectUri: redirect.exact, flavor },
-      )
-      throw dialogFailure(problem.code, problem.message, redirect.exact, flavor, failure)
+      throw dialogFailure(problem.code, problem.message, redirect.exact, flavor)
     }
 
     const listen = redirect.loopback && opts.paste !== true
@@ -668,7 +662,6 @@ function dialogFailure(
   message: string,
   redirectUri: string,
   flavor: FlavorName,
-  explained: LoginFailure,
 ): CliError {
   if (code === 'redirect_uri_not_registered') {
     const where =
@@ -685,7 +678,10 @@ function dialogFailure(
       `${message}: this app id is not an ${flavor === 'facebook-login' ? 'app id Meta knows' : 'Instagram app id'}`,
       {
         code,
-        fix: explained.fix,
+        fix:
+          flavor === 'facebook-login'
+            ? 'use the app id shown at the top of the App Dashboard'
+            : 'use the Instagram app id and secret (App Dashboard > Instagram > API setup with Instagram login > Business login settings), not the Meta app id at the top of the dashboard',
       },
     )
   }

@@ -8,6 +8,24 @@ import { startService } from '../../src/server/service.js'
 import type { RunningService } from '../../src/server/service.js'
 import { createApiKey } from '../../src/store/index.js'
 import { freePort } from './ports.js'
+import { createPostgresDatabase, postgresAdminUrl } from './postgres.js'
+
+/** Which database a test service runs on. */
+export type ServiceDialect = 'sqlite' | 'postgres'
+
+/**
+ * The databases the service suites loop over: SQLite always, PostgreSQL whenever the test run has
+ * a server (always under `npm test`; see test/helpers/postgres.ts).
+ */
+export const SERVICE_DIALECTS: readonly ServiceDialect[] = Object.freeze(
+  postgresAdminUrl() === undefined ? ['sqlite'] : ['sqlite', 'postgres'],
+)
+
+/** Options of {@link startTestService}. */
+export interface TestServiceOptions {
+  /** `postgres` runs the service on a fresh database of the run's PostgreSQL. Default `sqlite`. */
+  readonly dialect?: ServiceDialect
+}
 
 /** A demo-mode service on free ports with its own data folder, and every log line it wrote. */
 export interface TestService {
@@ -15,6 +33,8 @@ export interface TestService {
   readonly emulatorUrl: string
   readonly control: EmulatorControlClient
   readonly dataDir: string
+  /** The database the service runs on. */
+  readonly dialect: ServiceDialect
   readonly service: RunningService
   /** Every log line so far (JSON text). */
   readonly logs: string[]
@@ -27,8 +47,17 @@ export interface TestService {
   close(): Promise<void>
 }
 
-/** Starts the real service in demo mode (embedded emulator) for a test. */
-export async function startTestService(env: Record<string, string> = {}): Promise<TestService> {
+/**
+ * Starts the real service in demo mode (embedded emulator) for a test.
+ * @param env - configuration variables on top of the test defaults
+ * @param options - see {@link TestServiceOptions}
+ */
+export async function startTestService(
+  env: Record<string, string> = {},
+  options: TestServiceOptions = {},
+): Promise<TestService> {
+  const dialect = options.dialect ?? 'sqlite'
+  const database = dialect === 'postgres' ? await createPostgresDatabase() : undefined
   const dataDir = mkdtempSync(join(tmpdir(), 'igtoken-service-'))
   const port = await freePort()
   const emulatorPort = await freePort()
@@ -45,13 +74,21 @@ export async function startTestService(env: Record<string, string> = {}): Promis
       IGTOKEN_EMULATOR_PORT: String(emulatorPort),
       IGTOKEN_DATA_DIR: dataDir,
       IGTOKEN_LOG_LEVEL: 'info',
+      ...(database === undefined ? {} : { IGTOKEN_DATABASE_URL: database.url }),
       ...env,
     },
     { envFile: false },
   )
   let offsetMs = 0
   const now = () => Date.now() + offsetMs
-  const service = await startService(config, { logStream, now })
+  let service: RunningService
+  try {
+    service = await startService(config, { logStream, now })
+  } catch (error) {
+    await database?.drop()
+    rmSync(dataDir, { recursive: true, force: true })
+    throw error
+  }
   const emulatorUrl = service.emulatorUrl ?? ''
   const control = new EmulatorControlClient(emulatorUrl)
   return {
@@ -59,6 +96,7 @@ export async function startTestService(env: Record<string, string> = {}): Promis
     emulatorUrl,
     control,
     dataDir,
+    dialect,
     service,
     logs,
     async apiKey(name = 'test') {
@@ -72,6 +110,7 @@ export async function startTestService(env: Record<string, string> = {}): Promis
     now,
     async close() {
       await service.close()
+      await database?.drop()
       rmSync(dataDir, { recursive: true, force: true })
     },
   }

@@ -68,8 +68,9 @@ describe('doctor before anything exists', () => {
     }
     assert.equal(doc.ok, false)
     const db = doc.checks.find((c) => c.id === 'database')
-    assert.equal(db?.status, 'fail')
-    assert.match(db?.fix ?? '', /igtoken serve/)
+    assert.ok(db !== undefined)
+    assert.equal(db.status, 'fail')
+    assert.match(db.fix ?? '', /igtoken serve/)
   })
 })
 
@@ -87,9 +88,11 @@ describe('login --save, then the operator commands over the same database', () =
     assert.equal(list.code, 0, list.stderr)
     const rows = JSON.parse(list.stdout) as Record<string, unknown>[]
     assert.equal(rows.length, 1)
-    assert.equal(rows[0]?.['username'], 'emu_business')
-    assert.equal(rows[0]?.['label'], 'shop')
-    assert.equal(rows[0]?.['status'], 'active')
+    const row = rows[0]
+    assert.ok(row !== undefined)
+    assert.equal(row['username'], 'emu_business')
+    assert.equal(row['label'], 'shop')
+    assert.equal(row['status'], 'active')
     assert.doesNotMatch(list.stdout, /IGAA/)
 
     const human = await runCli(['accounts', 'list'], env)
@@ -200,9 +203,10 @@ describe('login --save, then the operator commands over the same database', () =
         checks: { id: string; status: string; detail: string; fix: string }[]
       }
     ).checks.find((c) => c.id === 'keys')
-    assert.equal(keys?.status, 'fail')
-    assert.match(keys?.detail ?? '', /key id\(s\) new/)
-    assert.match(keys?.fix ?? '', /add those keys back/)
+    assert.ok(keys !== undefined)
+    assert.equal(keys.status, 'fail')
+    assert.match(keys.detail, /key id\(s\) new/)
+    assert.match(keys.fix, /add those keys back/)
     assert.ok(!r.stdout.includes(newKey.split(':')[1] ?? 'x'), 'no key material printed')
   })
 

@@ -21,6 +21,12 @@ import { connectRoutes } from './routes/connect.js'
 import { metaCallbackRoutes } from './routes/meta-callbacks.js'
 import { webhookRoutes } from './routes/webhooks.js'
 import { renderPage } from './views.js'
+import { FeedPublisher } from '../broker/feeds.js'
+import { dashboardRoutes } from './dashboard/routes.js'
+import type { PasswordHash } from './dashboard/password.js'
+import type { OneTimeSignInLink } from './dashboard/sign-in-link.js'
+import { registerOpenApi } from './openapi.js'
+import { publicFeedRoutes } from './routes/feeds.js'
 
 /** Everything {@link buildApp} wires together. */
 export interface AppOptions {
@@ -38,6 +44,15 @@ export interface AppOptions {
   readonly metrics?: Metrics
   /** The refresh routine shared with the refresh engine (so their refreshes coalesce). */
   readonly refresher?: TokenRefresher
+  /** The operators' dashboard: no password and no link means nobody can sign in. */
+  readonly dashboard?: {
+    readonly passwordHash?: PasswordHash
+    readonly signInLink?: OneTimeSignInLink
+    /** Default 12 hours. */
+    readonly sessionTtlMs?: number
+  }
+  /** Public feeds: refresh interval (default 5 minutes) and default item count (12). */
+  readonly feeds?: { readonly refreshMs?: number; readonly defaultItems?: number }
 }
 
 /** The service as a Fastify instance. It never listens: `igtoken serve` (or a test) does. */
@@ -90,6 +105,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   })
   await app.register(cookie)
   await app.register(formbody, { bodyLimit: 64 * 1024 })
+  // Before any route: the OpenAPI document is collected as routes are added.
+  await registerOpenApi(app, { publicUrl: ctx.publicUrl, version: '0.1.0' })
 
   app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched'
@@ -178,7 +195,23 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const callbackPath = new URL(ctx.redirectUri).pathname
   connectRoutes(app, { ctx, metrics, callbackPath, secureCookies: publicUrl.protocol === 'https:' })
   metaCallbackRoutes(app, { ctx, metrics })
-  apiRoutes(app, { ctx, tokens, keyCacheMs: 5_000 })
+  const publisher = new FeedPublisher(ctx, tokens, {
+    refreshMs: options.feeds?.refreshMs ?? 300_000,
+  })
+  const defaultItems = options.feeds?.defaultItems ?? 12
+  apiRoutes(app, { ctx, tokens, keyCacheMs: 5_000, feeds: { publisher, defaultItems } })
+  publicFeedRoutes(app, { publisher })
+  dashboardRoutes(app, {
+    ctx,
+    tokens,
+    publisher,
+    demo: options.demo,
+    passwordHash: options.dashboard?.passwordHash,
+    signInLink: options.dashboard?.signInLink,
+    sessionTtlMs: options.dashboard?.sessionTtlMs ?? 12 * 3_600_000,
+    secureCookies: publicUrl.protocol === 'https:',
+    defaultFeedItems: defaultItems,
+  })
   webhookRoutes(app, { ctx })
 
   return app

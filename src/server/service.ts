@@ -19,6 +19,8 @@ import type { Keyring, Store } from '../store/index.js'
 import { buildApp } from './app.js'
 import { createMetrics } from './plugins/metrics.js'
 import { storeOptionsOf } from './store-options.js'
+import { hashPassword } from './dashboard/password.js'
+import { createSignInLink } from './dashboard/sign-in-link.js'
 
 /** A running service. */
 export interface RunningService {
@@ -30,6 +32,8 @@ export interface RunningService {
   readonly store: Store
   /** The refresh engine, its routine and the webhook delivery worker (tests call `runOnce()`). */
   readonly refresh: RefreshRuntime
+  /** Demo mode: a dashboard sign-in link that works once (printed by `igtoken serve`). */
+  readonly signInUrl: string | undefined
   /** Stops taking requests, lets in-flight ones finish, closes the database (and the emulator). */
   close(): Promise<void>
 }
@@ -42,6 +46,8 @@ export interface StartServiceOptions {
   readonly processMetrics?: boolean
   /** The clock (tests move it); default Date.now. */
   readonly now?: () => number
+  /** Demo mode: also seed the emulator user whose name is an HTML/script probe (escaping tests). */
+  readonly seedHostileUser?: boolean
 }
 
 /** The configuration problem behind a refused start: one line, no stack. */
@@ -87,7 +93,7 @@ export async function startService(
       (s): s is string => s !== undefined,
     )
     if (config.demo) {
-      const demo = await startDemoEmulator(config)
+      const demo = await startDemoEmulator(config, options.seedHostileUser ?? false)
       cleanups.push(() => demo.close())
       emulatorUrl = demo.url
       credentials = demo.credentials
@@ -135,6 +141,7 @@ export async function startService(
         app.log.error({ err: error }, `${where} round failed`)
       },
     })
+    const signInLink = config.demo ? createSignInLink() : undefined
     const app = await buildApp({
       ctx,
       refresher: refresh.refresher,
@@ -145,6 +152,14 @@ export async function startService(
       rateLimitPerMinute: config.rateLimitPerMinute,
       tokenCacheMs: config.tokenCacheMs,
       metrics,
+      dashboard: {
+        ...(config.dashboard.adminPassword === undefined
+          ? {}
+          : { passwordHash: await hashPassword(config.dashboard.adminPassword) }),
+        ...(signInLink === undefined ? {} : { signInLink }),
+        sessionTtlMs: config.dashboard.sessionTtlMs,
+      },
+      feeds: { refreshMs: config.feeds.refreshMs, defaultItems: config.feeds.defaultItems },
     })
     cleanups.push(() => app.close())
     await app.listen({ host: config.host, port: config.port })
@@ -161,6 +176,10 @@ export async function startService(
       emulatorUrl,
       store,
       refresh,
+      signInUrl:
+        signInLink === undefined
+          ? undefined
+          : `${config.publicUrl}/dashboard/sign-in/link?token=${signInLink.token}`,
       close: () => (closing ??= cleanup()),
     }
   } catch (error) {
@@ -201,7 +220,10 @@ function demoKeyring(config: Config): Keyring {
   return parseKeyring(readFileSync(file, 'utf8').trim())
 }
 
-async function startDemoEmulator(config: Config): Promise<{
+async function startDemoEmulator(
+  config: Config,
+  seedHostileUser: boolean,
+): Promise<{
   url: string
   credentials: { appId: string; appSecret: string }
   callbackSecrets: string[]
@@ -215,7 +237,7 @@ async function startDemoEmulator(config: Config): Promise<{
     deauthorizeUrl: `${config.publicUrl}/meta/deauthorize`,
     dataDeletionUrl: `${config.publicUrl}/meta/data-deletion`,
   }
-  const emulator = await startEmulator({ port: config.emulatorPort, apps: [app] })
+  const emulator = await startEmulator({ port: config.emulatorPort, apps: [app], seedHostileUser })
   const instagram = config.flavor !== 'facebook-login'
   return {
     url: emulator.url,

@@ -15,6 +15,9 @@ import {
 } from '../../store/index.js'
 import type { AccountStatus, ApiKeyInfo } from '../../store/index.js'
 import { errorBody } from '../respond.js'
+import type { FeedPublisher } from '../../broker/feeds.js'
+import { feedApiRoutes } from './feeds.js'
+import { errorSchema } from './schemas.js'
 
 const accountParams = {
   type: 'object',
@@ -23,13 +26,64 @@ const accountParams = {
   additionalProperties: false,
 } as const
 
+const nullableTime = { type: ['string', 'null'], format: 'date-time' } as const
+
+const accountSchema = {
+  type: 'object',
+  description: 'A connected account and the state of its token (never the token itself).',
+  properties: {
+    id: { type: 'string' },
+    username: { type: 'string' },
+    flavor: { type: 'string', enum: ['instagram-login', 'facebook-login', 'basic-display'] },
+    status: { type: 'string', enum: [...ACCOUNT_STATUSES] },
+    status_reason: { type: ['string', 'null'] },
+    label: { type: ['string', 'null'] },
+    scopes: { type: 'array', items: { type: 'string' } },
+    user_id: { type: 'string', description: 'The Instagram user id to call the Graph API with.' },
+    meta_user_id: { type: 'string', description: 'The app-scoped id Meta’s callbacks name.' },
+    expires_at: nullableTime,
+    refreshed_at: nullableTime,
+    next_refresh_at: nullableTime,
+    last_error: { type: ['string', 'null'] },
+    connected_at: { type: 'string', format: 'date-time' },
+    created_at: { type: 'string', format: 'date-time' },
+  },
+  required: [
+    'id',
+    'username',
+    'flavor',
+    'status',
+    'status_reason',
+    'label',
+    'scopes',
+    'user_id',
+    'meta_user_id',
+    'expires_at',
+    'refreshed_at',
+    'next_refresh_at',
+    'last_error',
+    'connected_at',
+    'created_at',
+  ],
+} as const
+
+const apiErrors = { 400: errorSchema, 401: errorSchema, 404: errorSchema, 429: errorSchema }
+const tokenErrors = { ...apiErrors, 409: errorSchema, 502: errorSchema }
+const documented = { tags: ['accounts'], security: [{ apiKey: [] }] }
+
 /**
  * The token API under /api/v1, for the apps that use the tokens. Every route needs a bearer API
  * key (`igtoken keys create`).
  */
 export function apiRoutes(
   app: FastifyInstance,
-  deps: { ctx: BrokerContext; tokens: TokenService; keyCacheMs: number },
+  deps: {
+    ctx: BrokerContext
+    tokens: TokenService
+    keyCacheMs: number
+    /** Public feeds (`/api/v1/feeds`); left out, those routes do not exist. */
+    feeds?: { publisher: FeedPublisher; defaultItems: number }
+  },
 ): void {
   const { ctx, tokens } = deps
   const keyCache = new Map<string, { info: ApiKeyInfo; until: number }>()
@@ -67,6 +121,9 @@ export function apiRoutes(
         {
           config: { rateLimit: {} },
           schema: {
+            ...documented,
+            summary: 'List accounts',
+            description: 'Newest first, with cursor paging.',
             querystring: {
               type: 'object',
               properties: {
@@ -75,6 +132,17 @@ export function apiRoutes(
                 cursor: { type: 'string', maxLength: 200 },
               },
               additionalProperties: false,
+            },
+            response: {
+              200: {
+                type: 'object',
+                properties: {
+                  data: { type: 'array', items: accountSchema },
+                  next_cursor: { type: ['string', 'null'] },
+                },
+                required: ['data', 'next_cursor'],
+              },
+              ...apiErrors,
             },
           },
         },
@@ -105,7 +173,15 @@ export function apiRoutes(
 
       api.get<{ Params: { id: string } }>(
         '/accounts/:id',
-        { config: { rateLimit: {} }, schema: { params: accountParams } },
+        {
+          config: { rateLimit: {} },
+          schema: {
+            ...documented,
+            summary: 'Read an account',
+            params: accountParams,
+            response: { 200: accountSchema, ...apiErrors },
+          },
+        },
         async (request) => {
           const account = await getAccount(ctx.store, request.params.id)
           if (account === undefined) throw new ServiceError('not_found', 'no account has this id')
@@ -118,7 +194,29 @@ export function apiRoutes(
 
       api.get<{ Params: { id: string } }>(
         '/accounts/:id/token',
-        { config: { rateLimit: {} }, schema: { params: accountParams } },
+        {
+          config: { rateLimit: {} },
+          schema: {
+            ...documented,
+            summary: 'Get a valid token',
+            description:
+              'The account’s current token, refreshed first when it is close to expiry. Sent with `Cache-Control: no-store`.',
+            params: accountParams,
+            response: {
+              200: {
+                type: 'object',
+                properties: {
+                  access_token: { type: 'string' },
+                  expires_at: nullableTime,
+                  account_id: { type: 'string' },
+                  user_id: { type: 'string' },
+                },
+                required: ['access_token', 'expires_at', 'account_id', 'user_id'],
+              },
+              ...tokenErrors,
+            },
+          },
+        },
         async (request, reply) => {
           const served = await tokens.getToken(request.params.id)
           void reply.header('cache-control', 'no-store')
@@ -133,7 +231,15 @@ export function apiRoutes(
 
       api.post<{ Params: { id: string } }>(
         '/accounts/:id/refresh',
-        { config: { rateLimit: {} }, schema: { params: accountParams } },
+        {
+          config: { rateLimit: {} },
+          schema: {
+            ...documented,
+            summary: 'Refresh the token now',
+            params: accountParams,
+            response: { 200: accountSchema, ...tokenErrors },
+          },
+        },
         async (request) => {
           await tokens.refresh(request.params.id, 'api')
           const account = await getAccount(ctx.store, request.params.id)
@@ -147,7 +253,16 @@ export function apiRoutes(
 
       api.delete<{ Params: { id: string } }>(
         '/accounts/:id',
-        { config: { rateLimit: {} }, schema: { params: accountParams } },
+        {
+          config: { rateLimit: {} },
+          schema: {
+            ...documented,
+            summary: 'Disconnect an account',
+            description: 'Deletes the account and its tokens; its event history stays.',
+            params: accountParams,
+            response: { 204: { type: 'null', description: 'Deleted.' }, ...apiErrors },
+          },
+        },
         async (request, reply) => {
           const account = await getAccount(ctx.store, request.params.id)
           if (account === undefined) throw new ServiceError('not_found', 'no account has this id')
@@ -163,6 +278,7 @@ export function apiRoutes(
           return reply.code(204).send()
         },
       )
+      if (deps.feeds !== undefined) feedApiRoutes(api, { ctx, ...deps.feeds })
       done()
     },
     { prefix: '/api/v1' },

@@ -1,6 +1,7 @@
 import type { Migration, MigrationProvider } from 'kysely'
 
 import * as m0001 from './0001-initial.js'
+import * as m0002 from './0002-dashboard-and-feeds.js'
 
 /**
  * Every migration, by name. Names sort in the order they run; the CLI, the service and the tests
@@ -8,6 +9,7 @@ import * as m0001 from './0001-initial.js'
  */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0001-initial': m0001,
+  '0002-dashboard-and-feeds': m0002,
 })
 
 /** Kysely's `MigrationProvider` over {@link MIGRATIONS} (no file system scanning). */

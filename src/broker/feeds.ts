@@ -1,0 +1,219 @@
+import { createHash } from 'node:crypto'
+import { MetaApiError } from '../meta/index.js'
+import type { Media } from '../meta/index.js'
+import { getFeed, parseOrigins, recordFeedFailure, saveFeedSnapshot } from '../store/index.js'
+import type { FeedRow } from '../store/index.js'
+import type { BrokerContext } from './context.js'
+import { ServiceError } from './service-error.js'
+import type { ServedToken } from './token-service.js'
+
+/** One media item as a public feed shows it (Meta's field names; no user or account id). */
+export interface FeedItem {
+  readonly id: string
+  readonly media_type: string | null
+  readonly media_url: string | null
+  readonly thumbnail_url: string | null
+  readonly permalink: string | null
+  readonly caption: string | null
+  /** ISO 8601, or null when Meta gave none. */
+  readonly timestamp: string | null
+  /** Carousel children (only on `CAROUSEL_ALBUM` items). */
+  readonly children?: readonly FeedItem[]
+}
+
+/** A feed response ready to send: the body is serialised once per refresh, not per request. */
+export interface FeedCopy {
+  readonly body: Buffer
+  /** A strong ETag, quotes included. */
+  readonly etag: string
+  /** True when Meta failed or throttled at the last attempt and this is the last good copy. */
+  readonly stale: boolean
+  /** Epoch ms when the copy was fetched from Meta. */
+  readonly fetchedAt: number
+  /** Origins allowed to read it from a browser. */
+  readonly allowedOrigins: readonly string[]
+}
+
+/** Options of {@link FeedPublisher}. */
+export interface FeedPublisherOptions {
+  /** Ask Meta at most once per this long per feed. */
+  readonly refreshMs: number
+  /** Feeds kept in memory at most (least recently refreshed evicted first); default 10 000. */
+  readonly cacheMax?: number
+}
+
+/** The part of the token service feeds need. */
+export interface FeedTokenSource {
+  getToken(accountId: string): Promise<ServedToken>
+}
+
+interface Entry {
+  copy: FeedCopy | undefined
+  /** When this process may next ask Meta (or the database) for a newer copy. */
+  recheckAt: number
+}
+
+/**
+ * Serves public feeds from a cache. Each feed is fetched from Meta at most once per `refreshMs`
+ * whatever the traffic: concurrent requests for an expired feed share one fetch (single flight), and
+ * a copy another instance stored in the database within the interval is used instead of asking
+ * Meta again. When Meta fails or throttles, the last good copy is served, marked stale.
+ */
+export class FeedPublisher {
+  readonly #ctx: BrokerContext
+  readonly #tokens: FeedTokenSource
+  readonly #refreshMs: number
+  readonly #cacheMax: number
+  readonly #cache = new Map<string, Entry>()
+  readonly #inflight = new Map<string, Promise<FeedCopy | undefined>>()
+
+  constructor(ctx: BrokerContext, tokens: FeedTokenSource, options: FeedPublisherOptions) {
+    if (!Number.isSafeInteger(options.refreshMs) || options.refreshMs < 1) {
+      throw new TypeError('"refreshMs" must be a positive integer')
+    }
+    this.#ctx = ctx
+    this.#tokens = tokens
+    this.#refreshMs = options.refreshMs
+    this.#cacheMax = options.cacheMax ?? 10_000
+  }
+
+  /** The refresh interval in ms (also the `Cache-Control` max-age). */
+  get refreshMs(): number {
+    return this.#refreshMs
+  }
+
+  /**
+   * The current copy of a feed.
+   * @param feedId - the public id from the URL
+   * @returns the copy, or undefined when no such feed exists
+   * @throws {ServiceError} `meta_error`/`meta_unreachable`/`account_inactive` when Meta fails and
+   *   no good copy exists yet
+   */
+  read(feedId: string): Promise<FeedCopy | undefined> {
+    const entry = this.#cache.get(feedId)
+    if (entry?.copy !== undefined && entry.recheckAt > this.#ctx.now()) {
+      return Promise.resolve(entry.copy)
+    }
+    let running = this.#inflight.get(feedId)
+    if (running === undefined) {
+      running = this.#refresh(feedId, entry).finally(() => this.#inflight.delete(feedId))
+      this.#inflight.set(feedId, running)
+    }
+    return running
+  }
+
+  /** Forgets a feed's cached copy (after it is removed or changed in this process). */
+  invalidate(feedId: string): void {
+    this.#cache.delete(feedId)
+  }
+
+  async #refresh(feedId: string, entry: Entry | undefined): Promise<FeedCopy | undefined> {
+    const now = this.#ctx.now()
+    const row = await getFeed(this.#ctx.store, feedId)
+    if (row === undefined) {
+      this.#cache.delete(feedId)
+      return undefined
+    }
+    const origins = parseOrigins(row.allowed_origins)
+    const stored = storedCopy(row, origins)
+    // Another instance (or this one before a restart) fetched it recently: no call to Meta.
+    if (
+      stored !== undefined &&
+      row.snapshot_at !== null &&
+      now - row.snapshot_at < this.#refreshMs
+    ) {
+      this.#remember(feedId, { copy: stored, recheckAt: row.snapshot_at + this.#refreshMs })
+      return stored
+    }
+    try {
+      const copy = await this.#fetch(row, origins, now)
+      this.#remember(feedId, { copy, recheckAt: now + this.#refreshMs })
+      return copy
+    } catch (error) {
+      const failure = asServiceError(error)
+      await recordFeedFailure(this.#ctx.store, { id: feedId, code: failure.code, now })
+      const last = entry?.copy ?? stored
+      if (last === undefined) throw failure
+      const stale: FeedCopy = { ...last, stale: true, allowedOrigins: origins }
+      // Wait out Meta's own retry hint when it is longer than the interval.
+      const wait = Math.max(this.#refreshMs, retryAfter(error))
+      this.#remember(feedId, { copy: stale, recheckAt: now + wait })
+      return stale
+    }
+  }
+
+  async #fetch(row: FeedRow, origins: readonly string[], now: number): Promise<FeedCopy> {
+    const served = await this.#tokens.getToken(row.account_id)
+    const page = await this.#ctx.meta.listMedia(served.accessToken, {
+      limit: row.media_limit,
+      ...(this.#ctx.flavor === 'facebook-login' ? { igUserId: served.userId } : {}),
+    })
+    const items = page.items.slice(0, row.media_limit).map(toFeedItem)
+    const text = JSON.stringify({ data: items })
+    const etag = `"${createHash('sha256').update(text).digest('base64url').slice(0, 27)}"`
+    await saveFeedSnapshot(this.#ctx.store, { id: row.id, body: text, etag, now })
+    return {
+      body: Buffer.from(text, 'utf8'),
+      etag,
+      stale: false,
+      fetchedAt: now,
+      allowedOrigins: origins,
+    }
+  }
+
+  #remember(feedId: string, entry: Entry): void {
+    this.#cache.delete(feedId)
+    if (this.#cache.size >= this.#cacheMax) {
+      const oldest = this.#cache.keys().next()
+      if (oldest.done !== true) this.#cache.delete(oldest.value)
+    }
+    this.#cache.set(feedId, entry)
+  }
+}
+
+function storedCopy(row: FeedRow, origins: readonly string[]): FeedCopy | undefined {
+  if (row.snapshot_body === null || row.snapshot_etag === null || row.snapshot_at === null) {
+    return undefined
+  }
+  return {
+    body: Buffer.from(row.snapshot_body, 'utf8'),
+    etag: row.snapshot_etag,
+    stale: false,
+    fetchedAt: row.snapshot_at,
+    allowedOrigins: origins,
+  }
+}
+
+/** Meta's media as the public shape; children only where Meta sent an album. */
+export function toFeedItem(media: Media): FeedItem {
+  const item: FeedItem = {
+    id: media.id,
+    media_type: media.mediaType,
+    media_url: media.mediaUrl,
+    thumbnail_url: media.thumbnailUrl,
+    permalink: media.permalink,
+    caption: media.caption,
+    timestamp: media.timestamp === null ? null : new Date(media.timestamp).toISOString(),
+  }
+  return media.children.length === 0 ? item : { ...item, children: media.children.map(toFeedItem) }
+}
+
+function retryAfter(error: unknown): number {
+  return error instanceof MetaApiError && error.retryAfterMs !== null ? error.retryAfterMs : 0
+}
+
+function asServiceError(error: unknown): ServiceError {
+  if (error instanceof ServiceError) return error
+  if (error instanceof MetaApiError) {
+    return new ServiceError(
+      'meta_error',
+      error.action === 'retry-later'
+        ? 'Instagram is throttling or unavailable; the feed has no copy to serve yet'
+        : 'Instagram refused the media request; the feed has no copy to serve yet',
+      { cause: error },
+    )
+  }
+  return new ServiceError('meta_unreachable', 'Instagram could not be reached; try again later', {
+    cause: error,
+  })
+}

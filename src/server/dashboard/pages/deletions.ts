@@ -1,0 +1,104 @@
+import type { FastifyInstance } from 'fastify'
+import { ServiceError } from '../../../broker/service-error.js'
+import {
+  appendEvent,
+  createDeletionRequest,
+  deleteEverythingAboutMetaUser,
+  getAccount,
+  listAccounts,
+  markDeletionCompleted,
+} from '../../../store/index.js'
+import { sendPage } from '../context.js'
+import type { DashboardDeps } from '../context.js'
+import { shortTime } from '../format.js'
+
+/**
+ * Data-deletion requests: Meta's (from the signed callback) and those people send by e-mail, which
+ * an operator records here. Recording one deletes everything about the person at once.
+ */
+export function deletionPages(app: FastifyInstance, deps: DashboardDeps): void {
+  const { ctx } = deps
+
+  async function render(
+    request: Parameters<typeof sendPage>[0],
+    reply: Parameters<typeof sendPage>[1],
+    recorded: { code: string; url: string; detail: string } | undefined,
+  ) {
+    const rows = await ctx.store.db
+      .selectFrom('deletion_requests')
+      .selectAll()
+      .orderBy('requested_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(200)
+      .execute()
+    const accounts = (await listAccounts(ctx.store, { limit: 500 })).items
+    return sendPage(request, reply, './dashboard/deletions', {
+      title: 'Data deletion',
+      section: 'deletions',
+      requests: rows.map((r) => ({
+        code: r.confirmation_code,
+        statusUrl: `/meta/data-deletion/${r.confirmation_code}`,
+        source: r.source === 'meta' ? 'Meta callback' : 'Recorded by an operator',
+        status: r.status,
+        requested: shortTime(r.requested_at),
+        completed: shortTime(r.completed_at, '—'),
+        detail: r.detail,
+      })),
+      accounts: accounts.map((a) => ({ id: a.id, username: a.username })),
+      recorded,
+    })
+  }
+
+  app.get('/deletions', (request, reply) => render(request, reply, undefined))
+
+  app.post<{ Body: { account_id?: string; meta_user_id?: string } }>(
+    '/deletions',
+    {
+      schema: {
+        body: {
+          type: 'object',
+          properties: {
+            _csrf: { type: 'string' },
+            account_id: { type: 'string', maxLength: 128 },
+            meta_user_id: { type: 'string', maxLength: 128 },
+          },
+          additionalProperties: false,
+        },
+      },
+    },
+    async (request, reply) => {
+      let metaUserId = request.body.meta_user_id?.trim() ?? ''
+      const accountId = request.body.account_id ?? ''
+      if (accountId !== '') {
+        const account = await getAccount(ctx.store, accountId)
+        if (account === undefined) throw new ServiceError('not_found', 'no account has this id')
+        metaUserId = account.meta_user_id
+      }
+      if (!/^[A-Za-z0-9_.:-]{1,128}$/.test(metaUserId)) {
+        throw new ServiceError(
+          'invalid_request',
+          'choose an account, or give the app-scoped user id the person’s e-mail refers to',
+        )
+      }
+      const now = ctx.now()
+      const created = await createDeletionRequest(ctx.store, { metaUserId, source: 'manual', now })
+      const deleted = await deleteEverythingAboutMetaUser(ctx.store, metaUserId, {
+        flavor: ctx.flavor,
+      })
+      for (const id of deleted.accountIds) deps.tokens.invalidate(id)
+      const detail = `deleted ${String(deleted.accounts)} account(s) and ${String(deleted.events)} event(s)`
+      await markDeletionCompleted(ctx.store, created.id, ctx.now(), detail)
+      await appendEvent(ctx.store, {
+        type: 'deletion.recorded',
+        metaUserId: null,
+        detail: { source: 'dashboard', accounts: deleted.accounts },
+        now,
+      })
+      return render(request, reply.code(201), {
+        code: created.confirmation_code,
+        url: `${ctx.publicUrl}/meta/data-deletion/${created.confirmation_code}`,
+        detail,
+      })
+    },
+  )
+}

@@ -1,0 +1,62 @@
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
+import type { FastifyInstance } from 'fastify'
+
+/**
+ * Collects every tagged route into an OpenAPI 3.1 document, served at `/openapi.json` and
+ * rendered at `/docs`. Must be registered before the routes it documents. Only `/api/v1` and the
+ * public feeds are documented; the dashboard, Meta's callbacks and health checks stay out.
+ */
+export async function registerOpenApi(
+  app: FastifyInstance,
+  options: { publicUrl: string; version: string },
+): Promise<void> {
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'igtoken API',
+        version: options.version,
+        description:
+          'The token API under /api/v1 (every route needs an API key: `Authorization: Bearer igt_…`, made with `igtoken keys create` or in the dashboard) and the public feeds.',
+      },
+      servers: [{ url: options.publicUrl }],
+      tags: [
+        { name: 'accounts', description: 'Connected accounts and their tokens.' },
+        { name: 'feeds', description: 'Publish an account’s media as a public JSON feed.' },
+        { name: 'public feeds', description: 'What websites read; no key needed.' },
+        { name: 'webhooks', description: 'Subscribers that receive igtoken’s signed events.' },
+      ],
+      components: {
+        securitySchemes: {
+          apiKey: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'An API key (`igt_…`).',
+          },
+        },
+      },
+    },
+    // Only the API and the public feeds are documented; routes another part adds under /api/v1
+    // without tags are still listed, under the name of their first path segment.
+    transform: ({ schema: given, url }) => {
+      // Routes declared without a schema arrive with none at all.
+      const schema = (given as typeof given | undefined) ?? {}
+      const documented = url.startsWith('/api/v1/') || url.startsWith('/feeds/')
+      if (!documented) return { schema: { ...schema, hide: true }, url }
+      if (schema.tags !== undefined && schema.tags.length > 0) return { schema, url }
+      const tag = /^\/api\/v1\/([^/]+)/.exec(url)?.[1] ?? 'api'
+      return { schema: { ...schema, tags: [tag], security: [{ apiKey: [] }] }, url }
+    },
+    refResolver: {
+      // Shared schemas keep their $id as the component name (e.g. FeedItem).
+      buildLocalReference: (json, _baseUri, _fragment, i) =>
+        typeof json['$id'] === 'string' ? json['$id'] : `def-${String(i)}`,
+    },
+  })
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    uiConfig: { docExpansion: 'list', deepLinking: true },
+  })
+  app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger())
+}

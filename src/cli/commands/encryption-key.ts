@@ -1,4 +1,5 @@
-import { generateKey } from '../../store/index.js'
+// The cipher alone: the store's index would load the database driver for one random key.
+import { generateKey } from '../../store/cipher.js'
 
 /** `igtoken encryption-key`: a fresh `kid:base64` key for IGTOKEN_ENCRYPTION_KEYS. */
 export function encryptionKeyCommand(): void {

@@ -265,6 +265,31 @@ program
     await workerCommand(opts)
   })
 
+program
+  .command('migrate')
+  .description('copy every account, token (still encrypted), key and event to another database')
+  .requiredOption('--from <url>', 'source database: sqlite:<path> or postgres://…')
+  .requiredOption('--to <url>', 'target database, migrated and empty (see --force)')
+  .option('--force', 'copy into a target that has rows: same ids are overwritten, others kept')
+  .option('--skip-connect-attempts', 'leave out sign-ins in progress')
+  .option('--json', 'print the per-table counts as JSON')
+  .addHelpText(
+    'after',
+    '\nStop every igtoken process first. Example:\n  igtoken migrate --from sqlite:./data/igtoken.db --to postgres://igtoken@db/igtoken',
+  )
+  .action(
+    async (opts: {
+      from: string
+      to: string
+      force?: boolean
+      skipConnectAttempts?: boolean
+      json?: boolean
+    }) => {
+      const { migrateCommand } = await import('./commands/migrate.js')
+      await migrateCommand(opts)
+    },
+  )
+
 try {
   await program.parseAsync(process.argv)
 } catch (error) {

@@ -2,6 +2,12 @@ import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { FastifyInstance } from 'fastify'
 
+/** A route as Fastify registered it. */
+export interface RegisteredRoute {
+  readonly method: string
+  readonly url: string
+}
+
 /**
  * Collects every tagged route into an OpenAPI 3.1 document, served at `/openapi.json` and
  * rendered at `/docs`. Must be registered before the routes it documents. Only `/api/v1` and the
@@ -11,6 +17,11 @@ export async function registerOpenApi(
   app: FastifyInstance,
   options: { publicUrl: string; version: string },
 ): Promise<void> {
+  const routes: RegisteredRoute[] = []
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) routes.push({ method, url: route.url })
+  })
+  app.decorate('registeredRoutes', routes)
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -59,4 +70,11 @@ export async function registerOpenApi(
     uiConfig: { docExpansion: 'list', deepLinking: true },
   })
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger())
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every route registered after the OpenAPI plugin (the OpenAPI completeness test reads it). */
+    registeredRoutes: readonly RegisteredRoute[]
+  }
 }

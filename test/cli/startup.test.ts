@@ -23,7 +23,7 @@ register('./hooks.mjs', import.meta.url)
 const HEAVY =
   /\/node_modules\/(better-sqlite3|pg|kysely|fastify|@fastify|playwright-core|selfsigned|open|@clack|pino|eta|zod)\//
 
-function loaded(args: readonly string[]): string[] {
+function loaded(args: readonly string[], expectedStatus = 0): string[] {
   const dir = mkdtempSync(join(tmpdir(), 'igtoken-trace-'))
   try {
     writeFileSync(join(dir, 'hooks.mjs'), HOOKS)
@@ -31,18 +31,25 @@ function loaded(args: readonly string[]): string[] {
     const trace = join(dir, 'trace.txt')
     writeFileSync(trace, '')
     const r = spawnSync(process.execPath, ['--import', join(dir, 'register.mjs'), BIN, ...args], {
-      env: { PATH: process.env['PATH'] ?? '', IGTOKEN_TRACE_FILE: trace, NO_COLOR: '1' },
+      cwd: dir,
+      env: {
+        PATH: process.env['PATH'] ?? '',
+        IGTOKEN_TRACE_FILE: trace,
+        IGTOKEN_DATA_DIR: join(dir, 'data'),
+        NO_COLOR: '1',
+      },
       encoding: 'utf8',
     })
-    assert.equal(r.status, 0, r.stderr)
+    assert.equal(r.status, expectedStatus, r.stderr)
     return readFileSync(trace, 'utf8').split('\n').filter(Boolean)
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }
 }
 
-test('control: the hook does see heavy modules when a command loads them (encryption-key loads the store)', () => {
-  const urls = loaded(['encryption-key'])
+test('control: the hook does see heavy modules when a command loads them (doctor opens the store)', () => {
+  // No database exists in the scratch folder, so doctor fails its database check (exit 1).
+  const urls = loaded(['doctor'], 1)
   assert.ok(urls.some((u) => u.endsWith('/dist/cli/main.js')))
   assert.ok(urls.some((u) => u.includes('/node_modules/better-sqlite3/')))
 })
@@ -52,6 +59,7 @@ for (const args of [
   ['login', '--help'],
   ['accounts', 'list', '--help'],
   ['doctor', '--help'],
+  ['encryption-key'],
 ]) {
   test(`igtoken ${args.join(' ')} loads no database driver, server, browser or prompt code`, () => {
     const heavy = loaded(args).filter(

@@ -59,7 +59,6 @@ for (const args of [
   ['login', '--help'],
   ['accounts', 'list', '--help'],
   ['doctor', '--help'],
-  ['encryption-key'],
 ]) {
   test(`igtoken ${args.join(' ')} loads no database driver, server, browser or prompt code`, () => {
     const heavy = loaded(args).filter(
@@ -68,3 +67,12 @@ for (const args of [
     assert.deepEqual(heavy, [])
   })
 }
+
+test('igtoken encryption-key loads the cipher, not the database driver', () => {
+  const urls = loaded(['encryption-key'])
+  assert.ok(urls.some((u) => u.endsWith('/dist/store/cipher.js')))
+  assert.deepEqual(
+    urls.filter((u) => HEAVY.test(u)),
+    [],
+  )
+})

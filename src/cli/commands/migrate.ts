@@ -51,8 +51,9 @@ export async function migrateCommand(opts: MigrateOptions): Promise<void> {
   const interrupt = stopOnInterrupt('stopping; the target is left as it was…')
   try {
     target = await open('--to', opts.to, to)
-    await prepare('--from', from, source)
+    // The target first: a target that cannot be reached or migrated leaves the source untouched.
     await prepare('--to', to, target)
+    await prepare('--from', from, source)
     // Drawn only on a terminal, once the first batch tells the total.
     let bar: ReturnType<typeof createProgressBar> | undefined
     let result: CopyResult
@@ -161,7 +162,7 @@ async function prepare(flag: string, location: StoreLocation, store: Store): Pro
 
 function connectionError(flag: string, location: StoreLocation, error: unknown): CliError {
   const where = describe(location)
-  const code = error instanceof Error && 'code' in error ? String(error.code) : ''
+  const code = errorCode(error)
   const known: Record<string, [string, string]> = {
     ECONNREFUSED: ['nothing answers at', 'start PostgreSQL or fix host and port'],
     ENOTFOUND: ['the host is unknown in', 'fix the host name'],
@@ -189,6 +190,15 @@ function connectionError(flag: string, location: StoreLocation, error: unknown):
     exit: EXIT.unavailable,
     code: 'database_unavailable',
   })
+}
+
+/** The first driver code along the `cause` chain (migrations wrap the database's error). */
+function errorCode(error: unknown): string {
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; depth++) {
+    if ('code' in e && typeof e.code === 'string' && !e.code.startsWith('IGB_')) return e.code
+    e = e instanceof AggregateError ? e.errors[0] : e.cause
+  }
+  return ''
 }
 
 function translateCopyError(error: unknown, aborted: boolean): unknown {

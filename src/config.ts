@@ -206,7 +206,7 @@ const schema = z.object(shape).superRefine((env, ctx) => {
       code: 'custom',
       path: ['IGTOKEN_ENCRYPTION_KEYS'],
       message:
-        'is required with a real app: run "igtoken keys generate-encryption-key" and set it (kid:base64 key)',
+        'is required with a real app: run "igtoken encryption-key" and set what it prints (id:base64 key)',
     })
   }
 })

@@ -307,18 +307,39 @@ export class TokenRefresher {
       return this.#failed(row, account, error, trigger)
     }
     const now = ctx.now()
-    const saved = await recordRefreshSuccess(ctx.store, ctx.keyring, {
-      tokenId: row.id,
-      expectedVersion: row.version,
-      accessToken: refreshed.accessToken,
-      issuedAt: now,
-      expiresAt: refreshed.expiresAt,
-      nextRefreshAt: nextRefreshAt(
-        { kind: row.kind, issuedAt: now, expiresAt: refreshed.expiresAt },
-        this.#random(),
-        this.#options.policy,
-      ),
-      now,
+    const sameToken = refreshed.accessToken === current
+    // The new token and its event are committed together: one write instead of two, and never a
+    // stored refresh without its line in the account's log.
+    const saved = await ctx.store.db.transaction().execute(async (trx) => {
+      const tx = { db: trx, dialect: ctx.store.dialect }
+      const result = await recordRefreshSuccess(tx, ctx.keyring, {
+        tokenId: row.id,
+        expectedVersion: row.version,
+        accessToken: refreshed.accessToken,
+        issuedAt: now,
+        expiresAt: refreshed.expiresAt,
+        nextRefreshAt: nextRefreshAt(
+          { kind: row.kind, issuedAt: now, expiresAt: refreshed.expiresAt },
+          this.#random(),
+          this.#options.policy,
+        ),
+        now,
+      })
+      if (result.saved) {
+        await appendEvent(tx, {
+          type: 'token.refreshed',
+          accountId: account.id,
+          metaUserId: account.meta_user_id,
+          detail: {
+            trigger,
+            kind: row.kind,
+            expires_at: refreshed.expiresAt,
+            same_token: sameToken,
+          },
+          now,
+        })
+      }
+      return result
     })
     if (!saved.saved) {
       // A newer token was stored while we asked Meta (our lease had run out): it wins.
@@ -328,14 +349,6 @@ export class TokenRefresher {
         trigger,
       )
     }
-    const sameToken = refreshed.accessToken === current
-    await appendEvent(ctx.store, {
-      type: 'token.refreshed',
-      accountId: account.id,
-      metaUserId: account.meta_user_id,
-      detail: { trigger, kind: row.kind, expires_at: refreshed.expiresAt, same_token: sameToken },
-      now,
-    })
     await this.#publish('token.refreshed', account, now, {
       kind: row.kind,
       expires_at: iso(refreshed.expiresAt),

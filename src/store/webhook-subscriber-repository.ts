@@ -128,7 +128,7 @@ export async function getWebhookSubscriber(
 /**
  * Enabled subscribers that want an event type.
  * @param store - the store
- * @param eventType - e.g. `token.refreshed`
+ * @param eventType - e.g. `token.refreshed`, or `*` for every enabled subscriber
  */
 export async function subscribersFor(
   store: StoreContext,
@@ -140,6 +140,7 @@ export async function subscribersFor(
     .where('disabled_at', 'is', null)
     .limit(1000)
     .execute()
+  if (eventType === '*') return rows
   return rows.filter((r) => r.events === '*' || r.events.split(',').includes(eventType))
 }
 

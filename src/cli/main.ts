@@ -253,6 +253,58 @@ webhooks
     await webhooksRemoveCommand(id, opts)
   })
 
+const feeds = program
+  .command('feeds')
+  .description("public JSON feeds of an account's latest media, without handing out its token")
+feeds
+  .command('add')
+  .description('publish a feed at a random, unguessable URL (printed)')
+  .requiredOption('--account <id>', 'the account id shown by "accounts list"')
+  .option('--limit <n>', 'media items, 1–100 (default IGTOKEN_FEED_ITEMS)')
+  .option(
+    '--origin <origin>',
+    'a website allowed to read it from a browser (repeat for several)',
+    (value: string, previous: string[]) => [...previous, value],
+    [] as string[],
+  )
+  .option('--label <text>', 'a note for operators')
+  .option('--json', 'print JSON')
+  .addHelpText(
+    'after',
+    '\nExample:\n  igtoken feeds add --account acc_abc123 --origin https://www.example.com --limit 9',
+  )
+  .action(
+    async (opts: {
+      account: string
+      limit?: string
+      origin?: string[]
+      label?: string
+      json?: boolean
+    }) => {
+      const { feedsAddCommand } = await import('./commands/feeds.js')
+      await feedsAddCommand(opts)
+    },
+  )
+feeds
+  .command('list')
+  .description('list published feeds')
+  .option('--json', 'print JSON')
+  .addHelpText('after', '\nExample:\n  igtoken feeds list --json')
+  .action(async (opts: { json?: boolean }) => {
+    const { feedsListCommand } = await import('./commands/feeds.js')
+    await feedsListCommand(opts)
+  })
+feeds
+  .command('remove')
+  .description('unpublish a feed; its URL answers 404 from then on')
+  .argument('<id>', 'the feed id shown by "feeds list"')
+  .option('--json', 'print JSON')
+  .addHelpText('after', '\nExample:\n  igtoken feeds remove feed_abc123')
+  .action(async (id: string, opts: { json?: boolean }) => {
+    const { feedsRemoveCommand } = await import('./commands/feeds.js')
+    await feedsRemoveCommand(id, opts)
+  })
+
 program
   .command('worker')
   .description(

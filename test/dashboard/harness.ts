@@ -23,6 +23,8 @@ export interface DashboardService {
   readonly service: RunningService
   readonly control: EmulatorControlClient
   readonly logs: string[]
+  /** The service's data folder (its SQLite database), for CLI tests. */
+  readonly dataDir: string
   /** Connects an emulator user; returns the new account id. */
   connect(userId: string): Promise<string>
   apiKey(): Promise<string>
@@ -73,6 +75,7 @@ export async function startDashboardService(
     service,
     control,
     logs,
+    dataDir,
     async connect(userId) {
       const { response } = await connectThroughBrowserless(service.url, (authorizeUrl) =>
         answerConsent(authorizeUrl, 'allow', { userId }),

@@ -17,6 +17,7 @@ import { checkReturnTo } from './return-to.js'
 import { randomSecret } from './secrets.js'
 import { ServiceError } from './service-error.js'
 import type { ServiceErrorCode } from './service-error.js'
+import { publishWebhookEvent } from './webhooks/webhook-publisher.js'
 
 /** What {@link startConnect} hands the HTTP layer. */
 export interface StartedConnect {
@@ -236,6 +237,12 @@ async function connectWithCode(
   const account = await getAccount(ctx.store, id)
   if (account === undefined)
     throw new ServiceError('internal', 'the account vanished while it was saved')
+  await publishWebhookEvent(ctx.store, {
+    type: 'account.connected',
+    account,
+    data: { flavor: ctx.flavor, reconnected: !created, expires_at: isoOrNull(long.expiresAt) },
+    now,
+  })
   return { account, created, expiresAt: long.expiresAt }
 }
 
@@ -251,6 +258,10 @@ function pickInstagramPage(pages: readonly FacebookPage[]): FacebookPage & {
     'code_rejected',
     'none of the Facebook Pages you granted is linked to an Instagram professional account',
   )
+}
+
+function isoOrNull(ms: number | null): string | null {
+  return ms === null ? null : new Date(ms).toISOString()
 }
 
 function jitter(): number {

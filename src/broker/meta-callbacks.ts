@@ -1,12 +1,14 @@
 import { BrokerError, verifySignedRequest } from '../meta/index.js'
 import {
   appendEvent,
+  getAccount,
   createDeletionRequest,
   deleteEverythingAboutMetaUser,
   markDeletionCompleted,
 } from '../store/index.js'
 import type { BrokerContext } from './context.js'
 import { ServiceError } from './service-error.js'
+import { publishWebhookEvent } from './webhooks/webhook-publisher.js'
 
 // Meta signs a callback when it sends it; an hour covers its retries without accepting old replays.
 const MAX_SIGNED_REQUEST_AGE_SECONDS = 3600
@@ -45,7 +47,7 @@ export async function handleDeauthorize(
 ): Promise<number> {
   const metaUserId = verify(ctx, signedRequest)
   const now = ctx.now()
-  return ctx.store.db.transaction().execute(async (trx) => {
+  const revoked = await ctx.store.db.transaction().execute(async (trx) => {
     const accounts = await trx
       .selectFrom('accounts')
       .select('id')
@@ -53,7 +55,7 @@ export async function handleDeauthorize(
       .where('flavor', '=', ctx.flavor)
       .execute()
     const ids = accounts.map((a) => a.id)
-    if (ids.length === 0) return 0
+    if (ids.length === 0) return []
     await trx.deleteFrom('tokens').where('account_id', 'in', ids).execute()
     await trx
       .updateTable('accounts')
@@ -66,8 +68,20 @@ export async function handleDeauthorize(
         { type: 'account.revoked', accountId: id, metaUserId, detail: { source: 'meta' }, now },
       )
     }
-    return ids.length
+    return ids
   })
+  for (const id of revoked) {
+    const account = await getAccount(ctx.store, id)
+    if (account !== undefined) {
+      await publishWebhookEvent(ctx.store, {
+        type: 'account.revoked',
+        account,
+        data: { source: 'meta' },
+        now,
+      })
+    }
+  }
+  return revoked.length
 }
 
 /** What Meta must receive from the data-deletion callback. */
@@ -93,7 +107,22 @@ export async function handleDataDeletion(
     source: 'meta',
     now: ctx.now(),
   })
+  // Read before deleting: the webhook names the accounts that are about to disappear.
+  const doomed = await ctx.store.db
+    .selectFrom('accounts')
+    .selectAll()
+    .where('meta_user_id', '=', metaUserId)
+    .where('flavor', '=', ctx.flavor)
+    .execute()
   const deleted = await deleteEverythingAboutMetaUser(ctx.store, metaUserId, { flavor: ctx.flavor })
+  for (const account of doomed) {
+    await publishWebhookEvent(ctx.store, {
+      type: 'account.deleted',
+      account,
+      data: { source: 'meta_data_deletion' },
+      now: ctx.now(),
+    })
+  }
   await markDeletionCompleted(
     ctx.store,
     request.id,

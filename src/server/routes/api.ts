@@ -4,6 +4,7 @@ import type { BrokerContext } from '../../broker/context.js'
 import { ServiceError } from '../../broker/service-error.js'
 import { SERVED_TOKEN_KIND } from '../../broker/token-kinds.js'
 import type { TokenService } from '../../broker/token-service.js'
+import { publishWebhookEvent } from '../../broker/webhooks/webhook-publisher.js'
 import {
   ACCOUNT_STATUSES,
   appendEvent,
@@ -273,6 +274,12 @@ export function apiRoutes(
             accountId: account.id,
             metaUserId: account.meta_user_id,
             detail: { source: 'api' },
+            now: ctx.now(),
+          })
+          await publishWebhookEvent(ctx.store, {
+            type: 'account.deleted',
+            account,
+            data: { source: 'api' },
             now: ctx.now(),
           })
           return reply.code(204).send()

@@ -6,6 +6,7 @@ import { describe, test } from 'node:test'
 
 import {
   IGB_STORE_URL_UNSUPPORTED,
+  MIGRATIONS,
   StoreError,
   migrateToLatest,
   migrationStatus,
@@ -14,6 +15,9 @@ import {
 } from '../../src/store/index.js'
 import { TEST_DIALECTS } from './dialects.js'
 import { runWorker } from './workers/run-worker.js'
+
+// Every migration, in the order they run: the list grows as releases add migrations.
+const ALL_MIGRATIONS = Object.keys(MIGRATIONS).sort()
 
 describe('parseStoreUrl', () => {
   test('unknown scheme: clear error naming only the scheme', () => {
@@ -74,9 +78,9 @@ for (const dialect of TEST_DIALECTS) {
     test('from empty: one pending, then applied; re-run is a no-op', async () => {
       const t = await dialect.setup({ migrate: false })
       try {
-        assert.deepEqual(await migrationStatus(t.store), { applied: [], pending: ['0001-initial'] })
-        assert.deepEqual(await migrateToLatest(t.store), { executed: ['0001-initial'] })
-        assert.deepEqual(await migrationStatus(t.store), { applied: ['0001-initial'], pending: [] })
+        assert.deepEqual(await migrationStatus(t.store), { applied: [], pending: ALL_MIGRATIONS })
+        assert.deepEqual(await migrateToLatest(t.store), { executed: ALL_MIGRATIONS })
+        assert.deepEqual(await migrationStatus(t.store), { applied: ALL_MIGRATIONS, pending: [] })
         assert.deepEqual(await migrateToLatest(t.store), { executed: [] })
         const other = await t.openAnother()
         assert.deepEqual(await migrateToLatest(other), { executed: [] })
@@ -85,8 +89,10 @@ for (const dialect of TEST_DIALECTS) {
           'accounts',
           'api_keys',
           'connect_attempts',
+          'dashboard_sessions',
           'deletion_requests',
           'events',
+          'feeds',
           'tokens',
           'webhook_deliveries',
           'webhook_subscribers',
@@ -108,9 +114,9 @@ for (const dialect of TEST_DIALECTS) {
         ])
         assert.deepEqual(
           results.flatMap((r) => r.executed),
-          ['0001-initial'],
+          ALL_MIGRATIONS,
         )
-        assert.deepEqual(await migrationStatus(t.store), { applied: ['0001-initial'], pending: [] })
+        assert.deepEqual(await migrationStatus(t.store), { applied: ALL_MIGRATIONS, pending: [] })
       } finally {
         await t.cleanup()
       }

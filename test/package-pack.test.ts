@@ -26,7 +26,14 @@ test('the packed tarball installs into an empty project and imports from plain J
   // --prefer-offline: most dependencies come from npm's cache; the rest from the registry.
   execFileSync(
     'npm',
-    ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', join(work, tarball)],
+    [
+      'install',
+      '--prefer-offline',
+      '--no-audit',
+      '--no-fund',
+      '--ignore-scripts',
+      join(work, tarball),
+    ],
     { cwd: project, stdio: 'pipe' },
   )
   writeFileSync(

@@ -31,10 +31,14 @@ const sample = {
 if (mode === 'bare') {
   const app = Fastify({ logger: false, keepAliveTimeout: 5_000 })
   const body = JSON.stringify(sample)
-  app.get('/api/v1/accounts/:id/token', (_request, reply) => reply.type('application/json').send(body))
+  app.get('/api/v1/accounts/:id/token', (_request, reply) =>
+    reply.type('application/json').send(body),
+  )
   await app.listen({ port: 0, host: '127.0.0.1' })
   const address = app.server.address()
-  process.stdout.write(`${JSON.stringify({ port: typeof address === 'object' && address ? address.port : 0 })}\n`)
+  process.stdout.write(
+    `${JSON.stringify({ port: typeof address === 'object' && address ? address.port : 0 })}\n`,
+  )
 } else {
   const dir = mkdtempSync(join(tmpdir(), 'igtoken-bench-'))
   const store = await openStore(`sqlite:${join(dir, 'bench.db')}`)

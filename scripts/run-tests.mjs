@@ -10,6 +10,7 @@ import {
   mkdtempSync,
   readFileSync,
   readdirSync,
+  renameSync,
   rmSync,
   statSync,
 } from 'node:fs'
@@ -42,7 +43,8 @@ if (files.length === 0) {
 } else {
   const postgres = await startPostgres()
   mkdirSync(join(root, 'test-artifacts'), { recursive: true })
-  const tapFile = join(root, 'test-artifacts', 'results.tap')
+  // One file per run: two runs on one machine must not count each other's results.
+  const tapFile = join(root, 'test-artifacts', `results-${process.pid}.tap`)
   const child = spawn(
     process.execPath,
     [
@@ -76,6 +78,7 @@ if (files.length === 0) {
   child.on('exit', async (code, signal) => {
     await postgres?.stop()
     const tap = existsSync(tapFile) ? readFileSync(tapFile, 'utf8') : ''
+    if (existsSync(tapFile)) renameSync(tapFile, join(root, 'test-artifacts', 'results.tap'))
     const count = (key) => {
       const last = [...tap.matchAll(new RegExp(`^# ${key} (\\d+)$`, 'gm'))].at(-1)
       return last ? Number(last[1]) : 0

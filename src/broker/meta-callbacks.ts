@@ -44,6 +44,7 @@ function verify(ctx: BrokerContext, signedRequest: unknown): string {
 export async function handleDeauthorize(
   ctx: BrokerContext,
   signedRequest: unknown,
+  onAccountsGone?: (accountIds: readonly string[]) => void,
 ): Promise<number> {
   const metaUserId = verify(ctx, signedRequest)
   const now = ctx.now()
@@ -81,6 +82,7 @@ export async function handleDeauthorize(
       })
     }
   }
+  onAccountsGone?.(revoked)
   return revoked.length
 }
 
@@ -100,6 +102,7 @@ export interface DeletionReply {
 export async function handleDataDeletion(
   ctx: BrokerContext,
   signedRequest: unknown,
+  onAccountsGone?: (accountIds: readonly string[]) => void,
 ): Promise<DeletionReply> {
   const metaUserId = verify(ctx, signedRequest)
   const request = await createDeletionRequest(ctx.store, {
@@ -115,6 +118,7 @@ export async function handleDataDeletion(
     .where('flavor', '=', ctx.flavor)
     .execute()
   const deleted = await deleteEverythingAboutMetaUser(ctx.store, metaUserId, { flavor: ctx.flavor })
+  onAccountsGone?.(deleted.accountIds)
   for (const account of doomed) {
     await publishWebhookEvent(ctx.store, {
       type: 'account.deleted',

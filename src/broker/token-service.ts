@@ -1,6 +1,6 @@
 import { BrokerError, MetaApiError } from '../meta/index.js'
-import { getAccount, getToken, openToken, setAccountStatus } from '../store/index.js'
-import type { AccountRow, TokenRow } from '../store/index.js'
+import { accountTokenReader, openToken, setAccountStatus } from '../store/index.js'
+import type { AccountRow, AccountWithToken, TokenKind, TokenRow } from '../store/index.js'
 import type { BrokerContext } from './context.js'
 import { BrokerErrorLike, TokenRefresher } from './refresh-token.js'
 import type { RefreshOutcome, RefreshResult, RefreshTrigger } from './refresh-token.js'
@@ -53,9 +53,12 @@ export class TokenService {
   readonly #refresher: TokenRefresher
   readonly #cache = new Map<string, { token: ServedToken; until: number }>()
 
+  readonly #read: (accountId: string, kind: TokenKind) => Promise<AccountWithToken | undefined>
+
   constructor(ctx: BrokerContext, options: TokenServiceOptions) {
     this.#ctx = ctx
     this.#options = options
+    this.#read = accountTokenReader(ctx.store)
     this.#refresher =
       options.refresher ??
       new TokenRefresher(ctx, {
@@ -168,8 +171,9 @@ export class TokenService {
   }
 
   async #load(accountId: string): Promise<{ account: AccountRow; row: TokenRow }> {
-    const account = await getAccount(this.#ctx.store, accountId)
-    if (account === undefined) throw new ServiceError('not_found', 'no account has this id')
+    const found = await this.#read(accountId, SERVED_TOKEN_KIND[this.#ctx.flavor])
+    if (found === undefined) throw new ServiceError('not_found', 'no account has this id')
+    const { account, token: row } = found
     if (account.status === 'needs_reauth') {
       throw new ServiceError(
         'needs_reauth',
@@ -182,7 +186,6 @@ export class TokenService {
         `the account is ${account.status}; connect it again`,
       )
     }
-    const row = await getToken(this.#ctx.store, account.id, SERVED_TOKEN_KIND[this.#ctx.flavor])
     if (row === undefined)
       throw new ServiceError('account_inactive', 'the account has no token; connect it again')
     return { account, row }

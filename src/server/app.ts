@@ -4,7 +4,7 @@ import helmet from '@fastify/helmet'
 import rateLimit from '@fastify/rate-limit'
 import Fastify from 'fastify'
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
-import { randomUUID } from 'node:crypto'
+import { randomBytes } from 'node:crypto'
 import { accountView } from '../broker/account-view.js'
 import type { BrokerContext } from '../broker/context.js'
 import { ServiceError } from '../broker/service-error.js'
@@ -64,7 +64,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     ...(options.logger === undefined
       ? { logger: loggerOptions(options.logLevel ?? 'info', options.logStream) }
       : { loggerInstance: options.logger }),
-    genReqId: () => randomUUID(),
+    genReqId: requestIds(),
     trustProxy: options.trustProxy ?? false,
     bodyLimit: 256 * 1024,
     // Node 20's fetch keeps no socket alive when the server's timeout is 1 s or less.
@@ -264,4 +264,14 @@ declare module 'fastify' {
     /** The token service, shared with the refresh engine running in the same process. */
     tokens: TokenService
   }
+}
+
+/**
+ * Request ids: a random prefix per process and a counter. Unique across instances and restarts,
+ * and cheaper than a UUID per request on the token API's hot path.
+ */
+function requestIds(): () => string {
+  const prefix = randomBytes(6).toString('hex')
+  let n = 0
+  return () => `${prefix}-${(++n).toString(36)}`
 }

@@ -113,6 +113,16 @@ for (const dialect of SERVICE_DIALECTS) {
       test('the user removes the app: tokens deleted, account revoked, token API answers 409', async () => {
         await connect(CREATOR)
         const key = await svc.apiKey()
+        const { id: accountId } = await svc.service.store.db
+          .selectFrom('accounts')
+          .select('id')
+          .where('ig_user_id', '=', CREATOR)
+          .executeTakeFirstOrThrow()
+        // Read once first, so the token sits in the service's cache when Meta's callback arrives.
+        const first = await fetch(`${svc.url}/api/v1/accounts/${accountId}/token`, {
+          headers: { authorization: `Bearer ${key}` },
+        })
+        assert.equal(first.status, 200)
         const { callbacks } = await svc.control.revoke({
           userId: CREATOR,
           appId: DEMO_APP.instagramAppId,

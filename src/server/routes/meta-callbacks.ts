@@ -19,6 +19,10 @@ export function metaCallbackRoutes(
   deps: { ctx: BrokerContext; metrics: Metrics },
 ): void {
   const { ctx, metrics } = deps
+  // A revoked or deleted account's token must not be served from this process's cache.
+  const forget = (ids: readonly string[]) => {
+    for (const id of ids) app.tokens.invalidate(id)
+  }
   const options = { config: { rateLimit: {} }, bodyLimit: 64 * 1024 }
 
   app.post<{ Body: Record<string, unknown> | undefined }>(
@@ -26,7 +30,7 @@ export function metaCallbackRoutes(
     options,
     async (request, reply) => {
       try {
-        const revoked = await handleDeauthorize(ctx, request.body?.['signed_request'])
+        const revoked = await handleDeauthorize(ctx, request.body?.['signed_request'], forget)
         metrics.callbacks.inc({ kind: 'deauthorize', outcome: 'ok' })
         return await reply.send({ ok: true, revoked })
       } catch (error) {
@@ -42,7 +46,7 @@ export function metaCallbackRoutes(
     options,
     async (request, reply) => {
       try {
-        const answer = await handleDataDeletion(ctx, request.body?.['signed_request'])
+        const answer = await handleDataDeletion(ctx, request.body?.['signed_request'], forget)
         metrics.callbacks.inc({ kind: 'data_deletion', outcome: 'ok' })
         return await reply.type('application/json').send(answer)
       } catch (error) {

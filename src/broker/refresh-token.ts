@@ -10,6 +10,7 @@ import {
 import {
   appendEvent,
   claimToken,
+  releaseLease,
   getAccount,
   getTokenById,
   openToken,
@@ -283,9 +284,23 @@ export class TokenRefresher {
             return this.#done({ outcome: 'deferred', token: row }, trigger)
           }
         }
+        // A claimed row may have waited in the engine's queue until its lease ran out and another
+        // process took it: renew the lease right before calling Meta, and step aside when it is
+        // someone else's now or the token changed meanwhile, so Meta is never called twice.
+        const held = await claimToken(ctx.store, {
+          tokenId: row.id,
+          owner: this.owner,
+          now: ctx.now(),
+          leaseMs: this.#options.leaseMs ?? 120_000,
+        })
+        if (held === undefined) return this.#done({ outcome: 'skipped', token: row }, trigger)
+        if (held.version !== row.version) {
+          await releaseLease(ctx.store, { tokenId: row.id, owner: this.owner })
+          return this.#done({ outcome: 'skipped', token: held }, trigger)
+        }
         return decision.action === 'inspect'
-          ? this.#inspect(row, account, trigger)
-          : this.#refresh(row, account, trigger)
+          ? this.#inspect(held, account, trigger)
+          : this.#refresh(held, account, trigger)
       }
     }
   }

@@ -5,6 +5,7 @@ import { loadConfig } from '../config.js'
 import type { Config } from '../config.js'
 import { DEMO_APP } from '../emulator/seed.js'
 import { createMetaClient, emulatorBaseUrls } from '../meta/index.js'
+import { storeOptionsOf } from '../server/store-options.js'
 import { migrateToLatest, openStore, parseKeyring } from '../store/index.js'
 import type { Keyring, Store } from '../store/index.js'
 import { EXIT } from './exit-codes.js'
@@ -13,7 +14,7 @@ import { CliError } from './output.js'
 /** Opens (and migrates) the database the service uses, for operator commands. */
 export async function openConfiguredStore(): Promise<{ config: Config; store: Store }> {
   const config = loadConfig()
-  const store = await openStore(config.databaseUrl)
+  const store = await openStore(config.databaseUrl, storeOptionsOf(config))
   try {
     await migrateToLatest(store)
   } catch (error) {

@@ -9,6 +9,7 @@ import type { CheckResult } from '../../broker/doctor-checks.js'
 import { ConfigError, loadConfig } from '../../config.js'
 import type { Config } from '../../config.js'
 import { createMetaClient, emulatorBaseUrls } from '../../meta/index.js'
+import { storeOptionsOf } from '../../server/store-options.js'
 import { openStore } from '../../store/index.js'
 import type { Keyring, StoreContext } from '../../store/index.js'
 import { EXIT } from '../exit-codes.js'
@@ -77,7 +78,7 @@ async function runChecks(config: Config): Promise<CheckResult[]> {
     out.push(...(await checkMeta(meta, Date.now)))
   }
   const { check, store } = await checkDatabase(config.databaseUrl, () =>
-    openStore(config.databaseUrl),
+    openStore(config.databaseUrl, storeOptionsOf(config)),
   )
   out.push(check)
   try {

@@ -1,4 +1,5 @@
 import { loadConfig } from '../../config.js'
+import { storeOptionsOf } from '../../server/store-options.js'
 import {
   checkKeysOpenEverything,
   migrateToLatest,
@@ -33,7 +34,7 @@ export async function rotateKeysCommand(opts: { json?: boolean }): Promise<void>
       { exit: EXIT.usage, code: 'bad_keys' },
     )
   }
-  const store = await openStore(config.databaseUrl)
+  const store = await openStore(config.databaseUrl, storeOptionsOf(config))
   const interrupt = stopOnInterrupt(
     'stopping after this batch; nothing is lost, run rotate-keys again to finish…',
   )

@@ -3,6 +3,7 @@ import type { BrokerContext } from '../../broker/context.js'
 import { Throttle } from '../../broker/throttle.js'
 import { loadConfig } from '../../config.js'
 import { createMetaClient, emulatorBaseUrls } from '../../meta/index.js'
+import { storeOptionsOf } from '../../server/store-options.js'
 import { migrateToLatest, openStore, parseKeyring } from '../../store/index.js'
 import { EXIT } from '../exit-codes.js'
 
@@ -26,7 +27,7 @@ export async function workerCommand(opts: { once?: boolean }): Promise<void> {
     return
   }
   const keyring = parseKeyring(config.encryptionKeys)
-  const store = await openStore(config.databaseUrl)
+  const store = await openStore(config.databaseUrl, storeOptionsOf(config))
   try {
     await migrateToLatest(store)
     const now = Date.now

@@ -42,7 +42,7 @@ export function createRefreshRuntime(
   hooks: RefreshRuntimeHooks,
 ): RefreshRuntime {
   const owner = newLeaseOwner(hooks.role)
-  const throttle = hooks.throttle ?? new Throttle(ctx.now)
+  const throttle = hooks.throttle ?? new Throttle(ctx.now, ctx.store)
   const refresher = new TokenRefresher(ctx, {
     owner,
     throttle,

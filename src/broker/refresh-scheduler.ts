@@ -99,6 +99,8 @@ export class RefreshEngine {
   }
 
   async #runRound(): Promise<RoundSummary> {
+    // Slow-downs another instance was told about apply here too (gates shared in the database).
+    await this.#refresher.throttle.sync().catch((error: unknown) => this.#options.onError?.(error))
     const concurrency = Math.max(1, this.#options.concurrency ?? 20)
     const batchSize = Math.min(500, Math.max(1, this.#options.batchSize ?? 100))
     const leaseMs = this.#options.leaseMs ?? 120_000

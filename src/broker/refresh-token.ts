@@ -130,7 +130,7 @@ export class TokenRefresher {
     this.#options = options
     this.#random = options.random ?? defaultRandom
     this.owner = options.owner ?? newLeaseOwner('igtoken')
-    this.throttle = options.throttle ?? new Throttle(ctx.now)
+    this.throttle = options.throttle ?? new Throttle(ctx.now, ctx.store)
   }
 
   /** How many tokens this process is working on right now. */

@@ -1,5 +1,7 @@
 import { MetaApiError } from '../meta/index.js'
 import type { UsageReading } from '../meta/index.js'
+import { closeThrottleGate, closedThrottleGates } from '../store/index.js'
+import type { StoreContext } from '../store/index.js'
 
 /** The key of the app-wide gate (the whole app hit a limit). */
 export const GLOBAL_THROTTLE_KEY = 'app'
@@ -31,10 +33,34 @@ export function accountThrottleKey(account: {
 export class Throttle {
   readonly #now: () => number
   readonly #until = new Map<string, number>()
+  readonly #shared: StoreContext | undefined
+  readonly #writes = new Set<Promise<void>>()
 
-  /** @param now - the clock, epoch ms */
-  constructor(now: () => number) {
+  /**
+   * @param now - the clock, epoch ms
+   * @param shared - the store, so that every instance honours a slow-down any of them was told
+   *   (gates are written through at once and read back by {@link Throttle.sync})
+   */
+  constructor(now: () => number, shared?: StoreContext) {
     this.#now = now
+    this.#shared = shared
+  }
+
+  /**
+   * Merges the gates other instances closed (the engine calls this before each round). A failed
+   * read keeps what this process knows.
+   */
+  async sync(): Promise<void> {
+    if (this.#shared === undefined) return
+    const closed = await closedThrottleGates(this.#shared, this.#now())
+    for (const [key, at] of closed) {
+      if ((this.#until.get(key) ?? 0) < at) this.#until.set(key, at)
+    }
+  }
+
+  /** Waits for gate writes still on their way to the database. */
+  async flush(): Promise<void> {
+    await Promise.all([...this.#writes])
   }
 
   /**
@@ -61,7 +87,17 @@ export class Throttle {
   pause(key: string, ms: number): void {
     if (!(ms > 0)) return
     const until = this.#now() + ms
-    if ((this.#until.get(key) ?? 0) < until) this.#until.set(key, until)
+    if ((this.#until.get(key) ?? 0) < until) {
+      this.#until.set(key, until)
+      if (this.#shared !== undefined) {
+        // Written through without blocking the caller; a lost write only means another instance
+        // learns of the slow-down from Meta itself.
+        const write = closeThrottleGate(this.#shared, key, until)
+          .catch(() => undefined)
+          .finally(() => this.#writes.delete(write))
+        this.#writes.add(write)
+      }
+    }
     // Bounded: expired gates are dropped whenever the map grows large.
     if (this.#until.size > 10_000) {
       const now = this.#now()

@@ -101,7 +101,7 @@ export async function startService(
     }
 
     const now = options.now ?? Date.now
-    const throttle = new Throttle(now)
+    const throttle = new Throttle(now, store)
     const meta: MetaClient = createMetaClient({
       onUsage: (usage) => {
         throttle.observe(usage)

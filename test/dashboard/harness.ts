@@ -8,7 +8,7 @@ import { startService } from '../../src/server/service.js'
 import type { RunningService } from '../../src/server/service.js'
 import { createApiKey, listAccounts } from '../../src/store/index.js'
 import { answerConsent } from '../helpers/consent.js'
-import { freePort } from '../helpers/ports.js'
+import { freePort, retryOnPortClash } from '../helpers/ports.js'
 import { connectThroughBrowserless } from '../helpers/service.js'
 
 /** The operators' password every dashboard test service is started with. */
@@ -53,22 +53,23 @@ export async function startDashboardService(
       callback()
     },
   })
-  const port = await freePort()
-  const config = loadConfig(
-    {
-      IGTOKEN_PORT: String(port),
-      IGTOKEN_EMULATOR_PORT: String(await freePort()),
-      IGTOKEN_DATA_DIR: dataDir,
-      IGTOKEN_ADMIN_PASSWORD: PASSWORD,
-      IGTOKEN_REFRESH_ENABLED: 'false',
-      IGTOKEN_LOG_LEVEL: 'info',
-      ...env,
-    },
-    { envFile: false },
-  )
   let offset = 0
   const now = () => Date.now() + offset
-  const service = await startService(config, { logStream, now, seedHostileUser: true })
+  const service = await retryOnPortClash(async () => {
+    const config = loadConfig(
+      {
+        IGTOKEN_PORT: String(await freePort()),
+        IGTOKEN_EMULATOR_PORT: String(await freePort()),
+        IGTOKEN_DATA_DIR: dataDir,
+        IGTOKEN_ADMIN_PASSWORD: PASSWORD,
+        IGTOKEN_REFRESH_ENABLED: 'false',
+        IGTOKEN_LOG_LEVEL: 'info',
+        ...env,
+      },
+      { envFile: false },
+    )
+    return startService(config, { logStream, now, seedHostileUser: true })
+  })
   const control = new EmulatorControlClient(service.emulatorUrl ?? '')
   return {
     url: service.url,

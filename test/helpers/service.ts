@@ -7,7 +7,7 @@ import { EmulatorControlClient } from '../../src/emulator/index.js'
 import { startService } from '../../src/server/service.js'
 import type { RunningService } from '../../src/server/service.js'
 import { createApiKey } from '../../src/store/index.js'
-import { freePort } from './ports.js'
+import { freePort, retryOnPortClash } from './ports.js'
 import { createPostgresDatabase, postgresAdminUrl } from './postgres.js'
 
 /** Which database a test service runs on. */
@@ -59,8 +59,6 @@ export async function startTestService(
   const dialect = options.dialect ?? 'sqlite'
   const database = dialect === 'postgres' ? await createPostgresDatabase() : undefined
   const dataDir = mkdtempSync(join(tmpdir(), 'igtoken-service-'))
-  const port = await freePort()
-  const emulatorPort = await freePort()
   const logs: string[] = []
   const logStream = new Writable({
     write(chunk: Buffer, _encoding, callback) {
@@ -68,22 +66,24 @@ export async function startTestService(
       callback()
     },
   })
-  const config = loadConfig(
-    {
-      IGTOKEN_PORT: String(port),
-      IGTOKEN_EMULATOR_PORT: String(emulatorPort),
-      IGTOKEN_DATA_DIR: dataDir,
-      IGTOKEN_LOG_LEVEL: 'info',
-      ...(database === undefined ? {} : { IGTOKEN_DATABASE_URL: database.url }),
-      ...env,
-    },
-    { envFile: false },
-  )
   let offsetMs = 0
   const now = () => Date.now() + offsetMs
   let service: RunningService
   try {
-    service = await startService(config, { logStream, now })
+    service = await retryOnPortClash(async () => {
+      const config = loadConfig(
+        {
+          IGTOKEN_PORT: String(await freePort()),
+          IGTOKEN_EMULATOR_PORT: String(await freePort()),
+          IGTOKEN_DATA_DIR: dataDir,
+          IGTOKEN_LOG_LEVEL: 'info',
+          ...(database === undefined ? {} : { IGTOKEN_DATABASE_URL: database.url }),
+          ...env,
+        },
+        { envFile: false },
+      )
+      return startService(config, { logStream, now })
+    })
   } catch (error) {
     await database?.drop()
     rmSync(dataDir, { recursive: true, force: true })

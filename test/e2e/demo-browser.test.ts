@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test'
 import type { BrowserContext, Page } from 'playwright-core'
 import { launchBrowser } from '../helpers/browser.js'
 import { runCli, startServeProcess } from '../helpers/cli.js'
-import { freePort } from '../helpers/ports.js'
+import { freePort, retryOnPortClash } from '../helpers/ports.js'
 
 const artifacts = new URL('../../test-artifacts/', import.meta.url).pathname
 let env: Record<string, string>
@@ -19,14 +19,16 @@ let context: BrowserContext
 before(async () => {
   mkdirSync(artifacts, { recursive: true })
   dataDir = mkdtempSync(join(tmpdir(), 'igtoken-e2e-'))
-  const port = await freePort()
-  url = `http://127.0.0.1:${port}`
-  env = {
-    IGTOKEN_PORT: String(port),
-    IGTOKEN_EMULATOR_PORT: String(await freePort()),
-    IGTOKEN_DATA_DIR: dataDir,
-  }
-  serve = await startServeProcess(env, url)
+  serve = await retryOnPortClash(async () => {
+    const port = await freePort()
+    url = `http://127.0.0.1:${port}`
+    env = {
+      IGTOKEN_PORT: String(port),
+      IGTOKEN_EMULATOR_PORT: String(await freePort()),
+      IGTOKEN_DATA_DIR: dataDir,
+    }
+    return startServeProcess(env, url)
+  })
   browser = await launchBrowser()
   context = browser.context
 })

@@ -17,6 +17,12 @@ const TABLE_ORDER = [
   'connect_attempts',
 ] as const
 
+/**
+ * Tables never copied: `throttle_gates` holds slow-downs Meta asked for, minutes long and keyed by
+ * gate rather than by id; the target's instances learn them from Meta's next answer.
+ */
+const NOT_COPIED: readonly string[] = Object.freeze(['throttle_gates'])
+
 /** Short-lived rows a copy may leave out: sign-ins in progress (a person would start again). */
 export const EPHEMERAL_TABLES: readonly string[] = Object.freeze(['connect_attempts'])
 
@@ -224,7 +230,7 @@ async function copyOrder(source: Kysely<AnyDatabase>, target: Kysely<AnyDatabase
     )
   }
   const known: readonly string[] = TABLE_ORDER
-  const later = [...a.keys()].filter((t) => !known.includes(t)).sort()
+  const later = [...a.keys()].filter((t) => !known.includes(t) && !NOT_COPIED.includes(t)).sort()
   return [...TABLE_ORDER.filter((t) => a.has(t)), ...later]
 }
 

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyInstance } from 'fastify'
 import { accountView, iso } from '../../broker/account-view.js'
 import type { BrokerContext } from '../../broker/context.js'
 import { ServiceError } from '../../broker/service-error.js'
@@ -12,10 +12,9 @@ import {
   getAccount,
   getToken,
   listAccounts,
-  verifyApiKey,
 } from '../../store/index.js'
-import type { AccountStatus, ApiKeyInfo } from '../../store/index.js'
-import { errorBody } from '../respond.js'
+import type { AccountStatus } from '../../store/index.js'
+import { apiKeyGuard } from '../api-key-guard.js'
 import type { FeedPublisher } from '../../broker/feeds.js'
 import { feedApiRoutes } from './feeds.js'
 import { errorSchema } from './schemas.js'
@@ -88,7 +87,6 @@ export function apiRoutes(
 ): void {
   const { ctx, tokens } = deps
   const tokenBodies = new WeakMap<ServedToken, Record<string, string | null>>()
-  const keyCache = new Map<string, { info: ApiKeyInfo; until: number }>()
 
   app.register(
     (api, _opts, done) => {
@@ -99,32 +97,7 @@ export function apiRoutes(
         const config: Record<string, unknown> = { ...route.config, helmet: { skipRoute: true } }
         route.config = config
       })
-      // After the rate limit (onRequest), before validation: a request without a key learns nothing.
-      api.addHook('preValidation', async (request, reply) => {
-        void reply.header('x-content-type-options', 'nosniff')
-        const key = bearer(request)
-        const now = ctx.now()
-        const cached = key === undefined ? undefined : keyCache.get(key)
-        if (cached !== undefined && cached.until > now) return
-        const info = key === undefined ? undefined : await verifyApiKey(ctx.store, key, now)
-        if (key === undefined || info === undefined) {
-          return reply
-            .code(401)
-            .header('www-authenticate', 'Bearer realm="igtoken"')
-            .send(
-              errorBody(
-                new ServiceError(
-                  'unauthorized',
-                  'a valid API key is required: "Authorization: Bearer <key>"',
-                ),
-              ),
-            )
-        }
-        if (deps.keyCacheMs > 0) {
-          if (keyCache.size > 1000) keyCache.clear()
-          keyCache.set(key, { info, until: now + deps.keyCacheMs })
-        }
-      })
+      api.addHook('preValidation', apiKeyGuard(ctx, { cacheMs: deps.keyCacheMs }))
 
       api.get<{ Querystring: { status?: string; limit?: number; cursor?: string } }>(
         '/accounts',
@@ -305,11 +278,4 @@ export function apiRoutes(
     },
     { prefix: '/api/v1' },
   )
-}
-
-function bearer(request: FastifyRequest): string | undefined {
-  const header = request.headers.authorization
-  if (header === undefined) return undefined
-  const match = /^Bearer\s+(\S+)$/i.exec(header)
-  return match?.[1]
 }

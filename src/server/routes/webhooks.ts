@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyInstance } from 'fastify'
 import type { BrokerContext } from '../../broker/context.js'
 import { ServiceError } from '../../broker/service-error.js'
 import { WEBHOOK_EVENT_TYPES } from '../../broker/webhooks/webhook-events.js'
@@ -9,10 +9,9 @@ import {
   listWebhookDeliveries,
   listWebhookSubscribers,
   removeWebhookSubscriber,
-  verifyApiKey,
 } from '../../store/index.js'
 import type { WebhookDeliveryRow, WebhookSubscriberRow } from '../../store/index.js'
-import { errorBody } from '../respond.js'
+import { apiKeyGuard } from '../api-key-guard.js'
 
 const idParams = {
   type: 'object',
@@ -93,23 +92,7 @@ export function webhookRoutes(app: FastifyInstance, deps: { ctx: BrokerContext }
   const { ctx } = deps
   app.register(
     (api, _opts, done) => {
-      api.addHook('preValidation', async (request, reply) => {
-        const key = bearer(request)
-        const info = key === undefined ? undefined : await verifyApiKey(ctx.store, key, ctx.now())
-        if (info === undefined) {
-          return reply
-            .code(401)
-            .header('www-authenticate', 'Bearer realm="igtoken"')
-            .send(
-              errorBody(
-                new ServiceError(
-                  'unauthorized',
-                  'a valid API key is required: "Authorization: Bearer <key>"',
-                ),
-              ),
-            )
-        }
-      })
+      api.addHook('preValidation', apiKeyGuard(ctx, { cacheMs: 5_000 }))
 
       api.post<{ Body: { url: string; secret: string; events?: string[] } }>(
         '/',
@@ -177,10 +160,4 @@ export function webhookRoutes(app: FastifyInstance, deps: { ctx: BrokerContext }
     },
     { prefix: '/api/v1/webhooks' },
   )
-}
-
-function bearer(request: FastifyRequest): string | undefined {
-  const header = request.headers.authorization
-  if (header === undefined) return undefined
-  return /^Bearer\s+(\S+)$/i.exec(header)?.[1]
 }

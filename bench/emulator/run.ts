@@ -54,7 +54,7 @@ const meBare = await bareServer(await (await fetch(meUrl)).text())
 const { codes } = await emu.control.mintCodes({
   appId: DEMO_APP.instagramAppId,
   userId,
-  count: Math.min(200_000, SECONDS * ROUNDS * 12_000),
+  count: Math.min(200_000, SECONDS * ROUNDS * 20_000),
 })
 const bodies = codes.map(
   (code) =>

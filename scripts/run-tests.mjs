@@ -163,21 +163,26 @@ function freePort() {
   })
 }
 
-// The browser tests drive Debian's chromium. Install it when it is missing and we may (root).
+// The browser tests drive Debian's chromium and one CLI test drives tmux. Install what is missing
+// when we may (root); otherwise say which packages those tests need.
 function ensureChromium() {
-  if (existsSync('/usr/bin/chromium') || process.env.IGTOKEN_SKIP_BROWSER_INSTALL) return
+  if (process.env.IGTOKEN_SKIP_BROWSER_INSTALL) return
+  const missing = [
+    ...(existsSync('/usr/bin/chromium') ? [] : ['chromium', 'fonts-dejavu-core']),
+    ...(spawnSync('sh', ['-c', 'command -v tmux']).status === 0 ? [] : ['tmux']),
+  ]
+  if (missing.length === 0) return
   if (process.getuid?.() !== 0) {
     console.warn(
-      'chromium is missing and we are not root: browser tests will fail. Install the "chromium" package.',
+      `missing ${missing.join(', ')} and not root: install them, or the browser and terminal tests fail.`,
     )
     return
   }
-  console.log('installing Debian chromium for the browser tests…')
+  console.log(`installing ${missing.join(', ')} for the browser and terminal tests…`)
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }
   spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env })
-  spawnSync(
-    'apt-get',
-    ['install', '-y', '-qq', '--no-install-recommends', 'chromium', 'fonts-dejavu-core'],
-    { stdio: 'inherit', env },
-  )
+  spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], {
+    stdio: 'inherit',
+    env,
+  })
 }

@@ -20,6 +20,8 @@ import {
 import type { Keyring } from '../../src/store/index.js'
 import { parseKeyring } from '../../src/store/index.js'
 import { freePort } from '../helpers/ports.js'
+import { createPostgresDatabase } from '../helpers/postgres.js'
+import type { ServiceDialect } from '../helpers/service.js'
 
 export const BUSINESS_USER = '17841405793187218'
 export const DAY = 86_400_000
@@ -48,9 +50,12 @@ export async function startLiveRig(
     env?: Record<string, string>
     emulatorConfig?: EmulatorConfig
     metaUrl?: (emulatorUrl: string) => Promise<string> | string
+    /** `postgres` runs the service on a fresh database of the run's PostgreSQL. */
+    dialect?: ServiceDialect
   } = {},
 ): Promise<LiveRig> {
   const dataDir = mkdtempSync(join(tmpdir(), 'igtoken-refresh-'))
+  const database = options.dialect === 'postgres' ? await createPostgresDatabase() : undefined
   const port = await freePort()
   const publicUrl = `http://127.0.0.1:${port}`
   const emulator = await startEmulator({
@@ -75,6 +80,7 @@ export async function startLiveRig(
     IGTOKEN_REFRESH_ENABLED: 'false',
     IGTOKEN_LOG_LEVEL: 'warn',
     IGTOKEN_TOKEN_CACHE_SECONDS: '0',
+    ...(database === undefined ? {} : { IGTOKEN_DATABASE_URL: database.url }),
     ...options.env,
   }
   const logs: string[] = []
@@ -142,6 +148,7 @@ export async function startLiveRig(
     async close() {
       await service.close()
       await emulator.close()
+      await database?.drop()
       rmSync(dataDir, { recursive: true, force: true })
     },
   }

@@ -287,12 +287,21 @@ export class TokenRefresher {
         // A claimed row may have waited in the engine's queue until its lease ran out and another
         // process took it: renew the lease right before calling Meta, and step aside when it is
         // someone else's now or the token changed meanwhile, so Meta is never called twice.
-        const held = await claimToken(ctx.store, {
-          tokenId: row.id,
-          owner: this.owner,
-          now: ctx.now(),
-          leaseMs: this.#options.leaseMs ?? 120_000,
-        })
+        // A lease with more than half its time left is still ours whatever happens meanwhile
+        // (nobody may claim before it lapses, and a Meta call is bounded by its timeout), so the
+        // renewal, one more write per refresh, is needed only for rows that waited long.
+        const leaseMs = this.#options.leaseMs ?? 120_000
+        const checkedAt = ctx.now()
+        const fresh =
+          row.lease_owner === this.owner && (row.lease_until ?? 0) - checkedAt > leaseMs / 2
+        const held = fresh
+          ? row
+          : await claimToken(ctx.store, {
+              tokenId: row.id,
+              owner: this.owner,
+              now: checkedAt,
+              leaseMs,
+            })
         if (held === undefined) return this.#done({ outcome: 'skipped', token: row }, trigger)
         if (held.version !== row.version) {
           await releaseLease(ctx.store, { tokenId: row.id, owner: this.owner })

@@ -117,3 +117,9 @@ if (mode === 'bare') {
   const address = app.server.address()
   announce(typeof address === 'object' && address !== null ? address.port : 0, { feedId: feed.id })
 }
+
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.once(signal, () => {
+    process.exit(0)
+  })
+}

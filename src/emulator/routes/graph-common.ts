@@ -240,3 +240,47 @@ export function fbInstagramUserNode(
     media_count: () => user.media.length,
   })
 }
+
+/**
+ * A media object, or its `children` edge, as either Graph host answers it. `bucObjectId` names the
+ * business object whose usage the call counts against (graph.facebook.com counts per IG account).
+ */
+export function answerMedia(
+  ctx: EmulatorContext,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  rec: TokenRecord,
+  read: {
+    media: EmulatorMedia
+    edge: string | undefined
+    segments: string[]
+    query: Record<string, string | undefined>
+    opts: Parameters<typeof mediaNode>[3]
+  },
+  bucObjectId?: string,
+): FastifyReply {
+  const { media, edge, query, opts } = read
+  const state = ctx.state
+  if (edge === undefined) {
+    return answer(
+      ctx,
+      reply,
+      rec,
+      mediaNode(state, media, fieldsOf(query, 'id'), opts),
+      bucObjectId,
+    )
+  }
+  if (edge !== 'children' || !media.children) throw unknownPath(read.segments)
+  const specs = fieldsOf(query, 'id')
+  const children = media.children.flatMap((c) => {
+    const m = state.media.get(c)
+    return m ? [m] : []
+  })
+  return answer(
+    ctx,
+    reply,
+    rec,
+    pageOf(ctx, req, query, children, (m) => mediaNode(state, m, specs, opts)),
+    bucObjectId,
+  )
+}

@@ -9,6 +9,7 @@ import type { EmulatorApp, FacebookUser } from '../types.js'
 import { secretsEqual } from './api-instagram-com.js'
 import {
   answer,
+  answerMedia,
   authenticate,
   checkAppSecretProof,
   fbInstagramUserNode,
@@ -301,19 +302,12 @@ function graphRead(ctx: EmulatorContext, req: FastifyRequest, reply: FastifyRepl
     )
   }
   if (!media) throw unsupportedGet(id)
-  if (edge === undefined)
-    return answer(ctx, reply, rec, mediaNode(state, media, fieldsOf(q, 'id'), opts), media.ownerId)
-  if (edge !== 'children' || !media.children) throw unknownPath(s)
-  const specs = fieldsOf(q, 'id')
-  const children = media.children.flatMap((c) => {
-    const m = state.media.get(c)
-    return m ? [m] : []
-  })
-  return answer(
+  return answerMedia(
     ctx,
+    req,
     reply,
     rec,
-    pageOf(ctx, req, q, children, (m) => mediaNode(state, m, specs, opts)),
+    { media, edge, segments: s, query: q, opts },
     media.ownerId,
   )
 }

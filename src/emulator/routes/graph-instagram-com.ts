@@ -9,6 +9,7 @@ import type { InstagramUser } from '../types.js'
 import { secretsEqual } from './api-instagram-com.js'
 import {
   answer,
+  answerMedia,
   authenticate,
   checkAppSecretProof,
   fieldsOf,
@@ -176,20 +177,7 @@ function graphRead(ctx: EmulatorContext, req: FastifyRequest, reply: FastifyRepl
     )
   }
   if (!media) throw unsupportedGet(id)
-  if (edge === undefined)
-    return answer(ctx, reply, rec, mediaNode(state, media, fieldsOf(q, 'id'), opts))
-  if (edge !== 'children' || !media.children) throw unknownPath(s)
-  const specs = fieldsOf(q, 'id')
-  const children = media.children.flatMap((c) => {
-    const m = state.media.get(c)
-    return m ? [m] : []
-  })
-  return answer(
-    ctx,
-    reply,
-    rec,
-    pageOf(ctx, req, q, children, (m) => mediaNode(state, m, specs, opts)),
-  )
+  return answerMedia(ctx, req, reply, rec, { media, edge, segments: s, query: q, opts })
 }
 
 /** graph.instagram.com, with or without a `/vNN.0` prefix. */

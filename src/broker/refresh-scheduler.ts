@@ -29,8 +29,9 @@ export interface RoundSummary {
 
 /**
  * The refresh engine: claims due tokens in batches under a lease and runs them through the shared
- * {@link TokenRefresher} with bounded concurrency. It holds at most `batchSize + concurrency`
- * tokens in memory, whatever the number of accounts; several engines (processes, hosts) can run
+ * {@link TokenRefresher} with bounded concurrency. It holds at most
+ * `batchSize + 2 × concurrency − 1` tokens (a batch, the short queue left when it claims again, and
+ * the lanes' rows), whatever the number of accounts; several engines (processes, hosts) can run
  * against one database, and a crashed engine's claims run out and are taken again.
  *
  * The clock is `ctx.now`, so tests move time; the background loop's pause between rounds is wall

@@ -2,13 +2,7 @@ import type { StoreContext } from './database.js'
 import { checkInstant } from './paging.js'
 import { invalidArgument } from './store-error.js'
 import type { TokenRow } from './tables/tokens.table.js'
-
-function checkOwner(owner: string): string {
-  if (typeof owner !== 'string' || !/^[A-Za-z0-9_.:@-]{1,128}$/.test(owner)) {
-    throw invalidArgument('"owner" must match [A-Za-z0-9_.:@-]{1,128}')
-  }
-  return owner
-}
+import { checkLeaseOwner } from './lease-owner.js'
 
 /**
  * Leases one token whether or not it is due (an on-demand refresh), unless someone else holds a
@@ -27,7 +21,7 @@ export async function claimToken(
     readonly leaseMs: number
   },
 ): Promise<TokenRow | undefined> {
-  const owner = checkOwner(input.owner)
+  const owner = checkLeaseOwner(input.owner)
   const now = checkInstant('now', input.now)
   if (!Number.isSafeInteger(input.leaseMs) || input.leaseMs < 1) {
     throw invalidArgument('"leaseMs" must be a positive integer')
@@ -63,7 +57,7 @@ export async function rescheduleToken(
     readonly now: number
   },
 ): Promise<boolean> {
-  const owner = checkOwner(input.owner)
+  const owner = checkLeaseOwner(input.owner)
   const now = checkInstant('now', input.now)
   if (input.nextRefreshAt !== null) checkInstant('nextRefreshAt', input.nextRefreshAt)
   const result = await store.db

@@ -8,6 +8,7 @@ import { redactSecrets } from './redact.js'
 import { invalidArgument } from './store-error.js'
 import { TOKEN_KINDS } from './tables/tokens.table.js'
 import type { TokenKind, TokenRow } from './tables/tokens.table.js'
+import { checkLeaseOwner } from './lease-owner.js'
 
 /**
  * The AAD binding a token's ciphertext to its row: a ciphertext copied to another row, account or
@@ -87,13 +88,6 @@ function checkVersion(value: number | null | 'any'): number | null | 'any' {
     throw invalidArgument('"expectedVersion" must be a positive integer, null or "any"')
   }
   return value
-}
-
-function checkOwner(owner: string): string {
-  if (typeof owner !== 'string' || !/^[A-Za-z0-9_.:@-]{1,128}$/.test(owner)) {
-    throw invalidArgument('"owner" must match [A-Za-z0-9_.:@-]{1,128}')
-  }
-  return owner
 }
 
 /**
@@ -282,7 +276,7 @@ export async function claimDueTokens(
   store: StoreContext,
   input: ClaimDueTokensInput,
 ): Promise<TokenRow[]> {
-  const owner = checkOwner(input.owner)
+  const owner = checkLeaseOwner(input.owner)
   const now = checkInstant('now', input.now)
   if (!Number.isSafeInteger(input.leaseMs) || input.leaseMs < 1) {
     throw invalidArgument('"leaseMs" must be a positive integer')
@@ -323,7 +317,7 @@ export async function releaseLease(
     .updateTable('tokens')
     .set({ lease_owner: null, lease_until: null })
     .where('id', '=', input.tokenId)
-    .where('lease_owner', '=', checkOwner(input.owner))
+    .where('lease_owner', '=', checkLeaseOwner(input.owner))
     .executeTakeFirst()
   return result.numUpdatedRows > 0n
 }
@@ -413,7 +407,7 @@ export async function recordRefreshFailure(
   store: StoreContext,
   input: RefreshFailureInput,
 ): Promise<TokenRow | undefined> {
-  const owner = checkOwner(input.owner)
+  const owner = checkLeaseOwner(input.owner)
   if (typeof input.errorCode !== 'string' || !/^[A-Za-z0-9_.:-]{1,100}$/.test(input.errorCode)) {
     throw invalidArgument('"errorCode" must match [A-Za-z0-9_.:-]{1,100}')
   }

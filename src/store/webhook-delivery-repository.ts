@@ -4,13 +4,7 @@ import { checkInstant, pageLimit } from './paging.js'
 import { redactSecrets } from './redact.js'
 import { invalidArgument } from './store-error.js'
 import type { WebhookDeliveryRow } from './tables/webhook-deliveries.table.js'
-
-function checkOwner(owner: string): string {
-  if (typeof owner !== 'string' || !/^[A-Za-z0-9_.:@-]{1,128}$/.test(owner)) {
-    throw invalidArgument('"owner" must match [A-Za-z0-9_.:@-]{1,128}')
-  }
-  return owner
-}
+import { checkLeaseOwner } from './lease-owner.js'
 
 /**
  * Queues one delivery of an event per subscriber, due now.
@@ -68,7 +62,7 @@ export async function claimDueDeliveries(
     readonly limit: number
   },
 ): Promise<WebhookDeliveryRow[]> {
-  const owner = checkOwner(input.owner)
+  const owner = checkLeaseOwner(input.owner)
   const now = checkInstant('now', input.now)
   if (!Number.isSafeInteger(input.leaseMs) || input.leaseMs < 1) {
     throw invalidArgument('"leaseMs" must be a positive integer')
@@ -115,7 +109,7 @@ export async function recordDeliveryAttempt(
     readonly now: number
   },
 ): Promise<WebhookDeliveryRow | undefined> {
-  const owner = checkOwner(input.owner)
+  const owner = checkLeaseOwner(input.owner)
   const now = checkInstant('now', input.now)
   if (input.nextAttemptAt !== null) checkInstant('nextAttemptAt', input.nextAttemptAt)
   const status = input.delivered ? 'delivered' : input.nextAttemptAt === null ? 'failed' : 'pending'

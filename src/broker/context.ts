@@ -1,4 +1,6 @@
-import type { FlavorName, MetaClient } from '../meta/index.js'
+import type { Config } from '../config.js'
+import { createMetaClient, emulatorBaseUrls } from '../meta/index.js'
+import type { FlavorName, MetaClient, UsageReading } from '../meta/index.js'
 import type { Keyring, Store } from '../store/index.js'
 
 /** What the domain needs: the store, the keyring, Meta, and a few settings. */
@@ -19,4 +21,62 @@ export interface BrokerContext {
   /** Read a token through the API within this long of expiry: refresh it first. */
   readonly refreshOnReadWithinMs: number
   readonly now: () => number
+}
+
+/** What {@link createBrokerContext} needs beyond the configuration. */
+export interface BrokerParts {
+  readonly store: Store
+  readonly keyring: Keyring
+  /** The app pair the flavor signs in with (the Instagram pair for Instagram flavors). */
+  readonly appId: string
+  readonly appSecret: string
+  /** Every Meta host answered by this emulator instead (demo mode, tests, `IGTOKEN_META_EMULATOR_URL`). */
+  readonly emulatorUrl: string | undefined
+  readonly callbackSecrets: readonly string[]
+  readonly now?: () => number
+  /** Told about Meta's usage headers on every answer (the refresh throttle listens here). */
+  readonly onUsage?: (usage: UsageReading) => void
+}
+
+/**
+ * The one way `serve`, `worker` and the CLI build the domain's context from a configuration, so
+ * that they talk to Meta and the store alike.
+ */
+export function createBrokerContext(
+  config: Pick<
+    Config,
+    | 'flavor'
+    | 'scopes'
+    | 'publicUrl'
+    | 'redirectUri'
+    | 'graphVersion'
+    | 'connectStateTtlMs'
+    | 'refreshOnReadWithinMs'
+  >,
+  parts: BrokerParts,
+): BrokerContext {
+  const now = parts.now ?? Date.now
+  const meta = createMetaClient({
+    flavor: config.flavor,
+    appId: parts.appId,
+    appSecret: parts.appSecret,
+    redirectUri: config.redirectUri,
+    graphVersion: config.graphVersion,
+    now,
+    ...(parts.onUsage === undefined ? {} : { onUsage: parts.onUsage }),
+    ...(parts.emulatorUrl === undefined ? {} : { baseUrls: emulatorBaseUrls(parts.emulatorUrl) }),
+  })
+  return {
+    store: parts.store,
+    keyring: parts.keyring,
+    meta,
+    flavor: config.flavor,
+    scopes: config.scopes,
+    publicUrl: config.publicUrl,
+    redirectUri: config.redirectUri,
+    connectStateTtlMs: config.connectStateTtlMs,
+    callbackSecrets: parts.callbackSecrets,
+    refreshOnReadWithinMs: config.refreshOnReadWithinMs,
+    now,
+  }
 }

@@ -1,10 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { createBrokerContext } from '../broker/context.js'
 import type { BrokerContext } from '../broker/context.js'
 import { loadConfig } from '../config.js'
 import type { Config } from '../config.js'
 import { DEMO_APP } from '../emulator/seed.js'
-import { createMetaClient, emulatorBaseUrls } from '../meta/index.js'
 import { storeOptionsOf } from '../server/store-options.js'
 import { migrateToLatest, openStore, parseKeyring } from '../store/index.js'
 import type { Keyring, Store } from '../store/index.js'
@@ -85,31 +85,16 @@ export async function openBrokerContext(): Promise<{
   try {
     const keyring = configuredKeyring(config)
     const target = configuredMetaTarget(config)
-    const meta = createMetaClient({
-      flavor: config.flavor,
-      appId: target.appId,
-      appSecret: target.appSecret,
-      redirectUri: config.redirectUri,
-      graphVersion: config.graphVersion,
-      ...(target.emulatorUrl === undefined
-        ? {}
-        : { baseUrls: emulatorBaseUrls(target.emulatorUrl) }),
-    })
-    const ctx: BrokerContext = {
+    const ctx = createBrokerContext(config, {
       store,
       keyring,
-      meta,
-      flavor: config.flavor,
-      scopes: config.scopes,
-      publicUrl: config.publicUrl,
-      redirectUri: config.redirectUri,
-      connectStateTtlMs: config.connectStateTtlMs,
+      appId: target.appId,
+      appSecret: target.appSecret,
+      emulatorUrl: target.emulatorUrl,
       callbackSecrets: [config.appSecret, config.metaAppSecret].filter(
         (s): s is string => s !== undefined,
       ),
-      refreshOnReadWithinMs: config.refreshOnReadWithinMs,
-      now: Date.now,
-    }
+    })
     return { config, store, ctx }
   } catch (error) {
     await store.close()

@@ -1,13 +1,11 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
-import type { BrokerContext } from '../broker/context.js'
+import { createBrokerContext } from '../broker/context.js'
 import { createRefreshRuntime } from '../broker/refresh-runtime.js'
 import type { RefreshRuntime } from '../broker/refresh-runtime.js'
 import { Throttle } from '../broker/throttle.js'
 import type { Config } from '../config.js'
-import { createMetaClient, emulatorBaseUrls } from '../meta/index.js'
-import type { MetaClient } from '../meta/index.js'
 import {
   checkKeysOpenEverything,
   generateKey,
@@ -102,31 +100,18 @@ export async function startService(
 
     const now = options.now ?? Date.now
     const throttle = new Throttle(now, store)
-    const meta: MetaClient = createMetaClient({
+    const ctx = createBrokerContext(config, {
+      store,
+      keyring,
+      appId: credentials.appId,
+      appSecret: credentials.appSecret,
+      emulatorUrl,
+      callbackSecrets,
+      now,
       onUsage: (usage) => {
         throttle.observe(usage)
       },
-      flavor: config.flavor,
-      appId: credentials.appId,
-      appSecret: credentials.appSecret,
-      redirectUri: config.redirectUri,
-      graphVersion: config.graphVersion,
-      now,
-      ...(emulatorUrl === undefined ? {} : { baseUrls: emulatorBaseUrls(emulatorUrl) }),
     })
-    const ctx: BrokerContext = {
-      store,
-      keyring,
-      meta,
-      flavor: config.flavor,
-      scopes: config.scopes,
-      publicUrl: config.publicUrl,
-      redirectUri: config.redirectUri,
-      connectStateTtlMs: config.connectStateTtlMs,
-      callbackSecrets,
-      refreshOnReadWithinMs: config.refreshOnReadWithinMs,
-      now,
-    }
     const metrics = createMetrics({ collectDefault: options.processMetrics ?? false })
     const refresh = createRefreshRuntime(ctx, config, {
       role: 'serve',

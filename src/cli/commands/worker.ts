@@ -1,8 +1,7 @@
 import { createRefreshRuntime } from '../../broker/refresh-runtime.js'
-import type { BrokerContext } from '../../broker/context.js'
+import { createBrokerContext } from '../../broker/context.js'
 import { Throttle } from '../../broker/throttle.js'
 import { loadConfig } from '../../config.js'
-import { createMetaClient, emulatorBaseUrls } from '../../meta/index.js'
 import { storeOptionsOf } from '../../server/store-options.js'
 import { migrateToLatest, openStore, parseKeyring } from '../../store/index.js'
 import { EXIT } from '../exit-codes.js'
@@ -31,34 +30,20 @@ export async function workerCommand(opts: { once?: boolean }): Promise<void> {
   try {
     await migrateToLatest(store)
     const now = Date.now
-    const throttle = new Throttle(now)
-    const meta = createMetaClient({
-      flavor: config.flavor,
+    // The store too: slow-downs Meta asks of any instance are shared through it.
+    const throttle = new Throttle(now, store)
+    const ctx = createBrokerContext(config, {
+      store,
+      keyring,
       appId: config.appId,
       appSecret: config.appSecret,
-      redirectUri: config.redirectUri,
-      graphVersion: config.graphVersion,
+      emulatorUrl: config.emulatorUrl,
+      callbackSecrets: [],
       now,
       onUsage: (usage) => {
         throttle.observe(usage)
       },
-      ...(config.emulatorUrl === undefined
-        ? {}
-        : { baseUrls: emulatorBaseUrls(config.emulatorUrl) }),
     })
-    const ctx: BrokerContext = {
-      store,
-      keyring,
-      meta,
-      flavor: config.flavor,
-      scopes: config.scopes,
-      publicUrl: config.publicUrl,
-      redirectUri: config.redirectUri,
-      connectStateTtlMs: config.connectStateTtlMs,
-      callbackSecrets: [],
-      refreshOnReadWithinMs: config.refreshOnReadWithinMs,
-      now,
-    }
     const runtime = createRefreshRuntime(ctx, config, {
       role: 'worker',
       throttle,

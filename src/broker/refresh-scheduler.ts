@@ -2,6 +2,7 @@ import { claimDueTokens, releaseLease } from '../store/index.js'
 import type { TokenRow } from '../store/index.js'
 import type { BrokerContext } from './context.js'
 import type { RefreshOutcome, TokenRefresher } from './refresh-token.js'
+import { RoundLoop } from './round-loop.js'
 
 /** Settings of a {@link RefreshEngine}. */
 export interface RefreshEngineOptions {
@@ -41,10 +42,7 @@ export class RefreshEngine {
   readonly #ctx: BrokerContext
   readonly #refresher: TokenRefresher
   readonly #options: RefreshEngineOptions
-  #round: Promise<RoundSummary> | undefined
-  #timer: NodeJS.Timeout | undefined
-  #running = false
-  #stopping = false
+  readonly #loop: RoundLoop<RoundSummary>
 
   /**
    * @param ctx - the broker context
@@ -55,6 +53,10 @@ export class RefreshEngine {
     this.#ctx = ctx
     this.#refresher = refresher
     this.#options = options
+    this.#loop = new RoundLoop(() => this.#runRound(), {
+      pollMs: options.pollMs ?? 30_000,
+      ...(options.onError === undefined ? {} : { onError: options.onError }),
+    })
   }
 
   /**
@@ -62,41 +64,26 @@ export class RefreshEngine {
    * already running is joined rather than doubled.
    */
   runOnce(): Promise<RoundSummary> {
-    this.#round ??= this.#runRound().finally(() => {
-      this.#round = undefined
-    })
-    return this.#round
+    return this.#loop.runOnce()
   }
 
   /** Starts the background loop: a round now, then one every `pollMs` after the last ends. */
   start(): void {
-    if (this.#running) return
-    this.#running = true
-    this.#stopping = false
-    const tick = () => {
-      if (this.#stopping) return
-      this.runOnce()
-        .catch((error: unknown) => this.#options.onError?.(error))
-        .finally(() => {
-          if (!this.#stopping) this.#timer = setTimeout(tick, this.#options.pollMs ?? 30_000)
-        })
-    }
-    this.#timer = setTimeout(tick, 0)
+    this.#loop.start()
   }
 
   /**
    * Stops claiming, lets refreshes already talking to Meta finish, gives back the leases of claimed
    * tokens not yet started, and resolves when all is quiet (graceful shutdown on SIGTERM).
    */
-  async stop(): Promise<void> {
-    this.#stopping = true
-    this.#running = false
-    if (this.#timer !== undefined) clearTimeout(this.#timer)
-    await this.#round?.catch(() => undefined)
+  stop(): Promise<void> {
+    return this.#loop.stop()
   }
 
+  // A method, not the getter inline: the loop awaits between checks, and TypeScript would narrow
+  // a property read to the value it had before the await.
   #isStopping(): boolean {
-    return this.#stopping
+    return this.#loop.stopping
   }
 
   async #runRound(): Promise<RoundSummary> {

@@ -7,6 +7,7 @@ import {
 } from '../../store/index.js'
 import type { Keyring, Store, WebhookDeliveryRow } from '../../store/index.js'
 import { WEBHOOK_SIGNATURE_HEADER, signWebhookDelivery } from './webhook-signature.js'
+import { RoundLoop } from '../round-loop.js'
 
 const MINUTE = 60_000
 
@@ -62,9 +63,7 @@ export class WebhookDeliveryWorker {
   readonly #store: Store
   readonly #keyring: Keyring
   readonly #options: DeliveryWorkerOptions
-  #timer: NodeJS.Timeout | undefined
-  #round: Promise<number> | undefined
-  #stopping = false
+  readonly #loop: RoundLoop<number>
 
   /**
    * @param store - the store
@@ -75,6 +74,10 @@ export class WebhookDeliveryWorker {
     this.#store = store
     this.#keyring = keyring
     this.#options = options
+    this.#loop = new RoundLoop(() => this.#runRound(), {
+      pollMs: options.pollMs ?? 5_000,
+      ...(options.onError === undefined ? {} : { onError: options.onError }),
+    })
   }
 
   /**
@@ -83,37 +86,23 @@ export class WebhookDeliveryWorker {
    * @returns how many attempts were made
    */
   runOnce(): Promise<number> {
-    this.#round ??= this.#runRound().finally(() => {
-      this.#round = undefined
-    })
-    return this.#round
+    return this.#loop.runOnce()
   }
 
   /** Starts the background loop (wall-clock polling). */
   start(): void {
-    this.#stopping = false
-    const tick = () => {
-      if (this.#stopping) return
-      this.runOnce()
-        .catch((error: unknown) => this.#options.onError?.(error))
-        .finally(() => {
-          if (!this.#stopping) this.#timer = setTimeout(tick, this.#options.pollMs ?? 5_000)
-        })
-    }
-    this.#timer = setTimeout(tick, 0)
+    this.#loop.start()
   }
 
   /** Stops the loop and waits for attempts in flight (each is bounded by `timeoutMs`). */
-  async stop(): Promise<void> {
-    this.#stopping = true
-    if (this.#timer !== undefined) clearTimeout(this.#timer)
-    await this.#round?.catch(() => undefined)
+  stop(): Promise<void> {
+    return this.#loop.stop()
   }
 
   async #runRound(): Promise<number> {
     const concurrency = this.#options.concurrency ?? 8
     let attempts = 0
-    while (!this.#stopping) {
+    while (!this.#loop.stopping) {
       const rows = await claimDueDeliveries(this.#store, {
         owner: this.#options.owner,
         now: this.#options.now(),

@@ -20,6 +20,7 @@ import {
   saveToken,
   upsertAccount,
 } from '../../src/store/index.js'
+import { ChangeHub } from '../../src/broker/effects/change-hub.js'
 
 const mode = process.argv[2] ?? 'feed'
 const DAY = 86_400_000
@@ -99,6 +100,7 @@ if (mode === 'bare') {
     connectStateTtlMs: 600_000,
     callbackSecrets: ['unused'],
     refreshOnReadWithinMs: 7 * DAY,
+    changes: new ChangeHub(),
     now: Date.now,
   }
   const discard = new Writable({

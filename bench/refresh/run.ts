@@ -23,6 +23,7 @@ import {
   saveToken,
   upsertAccount,
 } from '../../src/store/index.js'
+import { ChangeHub } from '../../src/broker/effects/change-hub.js'
 
 const LATENCY_MS = Number(process.env['BENCH_LATENCY_MS'] ?? 50)
 const C = Number(process.env['BENCH_CONCURRENCY'] ?? 200)
@@ -187,6 +188,7 @@ async function run(n: number, url: string, dbPath: string, keys: string): Promis
       connectStateTtlMs: 600_000,
       callbackSecrets: [],
       refreshOnReadWithinMs: 7 * DAY,
+      changes: new ChangeHub(),
       now: Date.now,
     }
     const refresher = new TokenRefresher(ctx, { owner: 'bench', leaseMs: 600_000 })

@@ -16,6 +16,7 @@ import {
   saveToken,
   upsertAccount,
 } from '../../src/store/index.js'
+import { ChangeHub } from '../../src/broker/effects/change-hub.js'
 
 const mode = process.argv[2] ?? 'api'
 const accounts = Number(process.argv[3] ?? 10_000)
@@ -87,6 +88,7 @@ if (mode === 'bare') {
     connectStateTtlMs: 600_000,
     callbackSecrets: ['unused'],
     refreshOnReadWithinMs: 7 * DAY,
+    changes: new ChangeHub(),
     now: Date.now,
   }
   const cacheMs = Number(process.env['IGTOKEN_TOKEN_CACHE_SECONDS'] ?? '30') * 1000

@@ -2,6 +2,7 @@ import type { Config } from '../config.js'
 import { createMetaClient, emulatorBaseUrls } from '../meta/index.js'
 import type { FlavorName, MetaClient, UsageReading } from '../meta/index.js'
 import type { Keyring, Store } from '../store/index.js'
+import { ChangeHub } from './effects/change-hub.js'
 
 /** What the domain needs: the store, the keyring, Meta, and a few settings. */
 export interface BrokerContext {
@@ -21,6 +22,8 @@ export interface BrokerContext {
   /** Read a token through the API within this long of expiry: refresh it first. */
   readonly refreshOnReadWithinMs: number
   readonly now: () => number
+  /** Where committed changes are published, so this process's caches forget what changed. */
+  readonly changes: ChangeHub
 }
 
 /** What {@link createBrokerContext} needs beyond the configuration. */
@@ -36,6 +39,8 @@ export interface BrokerParts {
   readonly now?: () => number
   /** Told about Meta's usage headers on every answer (the refresh throttle listens here). */
   readonly onUsage?: (usage: UsageReading) => void
+  /** The process's hub; default a new one. */
+  readonly changes?: ChangeHub
 }
 
 /**
@@ -78,5 +83,6 @@ export function createBrokerContext(
     callbackSecrets: parts.callbackSecrets,
     refreshOnReadWithinMs: config.refreshOnReadWithinMs,
     now,
+    changes: parts.changes ?? new ChangeHub(),
   }
 }

@@ -1,18 +1,12 @@
+import { EVENT_TYPES } from '../effects/vocabulary.js'
+import type { EventType } from '../effects/vocabulary.js'
 import type { AccountRow } from '../../store/index.js'
 
-/** Every event igtoken sends to webhook subscribers. */
-export const WEBHOOK_EVENT_TYPES = [
-  'token.refreshed',
-  'token.expiring',
-  'account.connected',
-  'account.needs_reauth',
-  'account.revoked',
-  'account.deleted',
-  'account.expired',
-] as const
+/** Every event igtoken sends to webhook subscribers: the one vocabulary of {@link EVENT_TYPES}. */
+export const WEBHOOK_EVENT_TYPES = EVENT_TYPES
 
 /** One of {@link WEBHOOK_EVENT_TYPES}. */
-export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number]
+export type WebhookEventType = EventType
 
 /** Event facts: flat, never a token. */
 export type WebhookEventData = Readonly<Record<string, string | number | boolean | null>>

@@ -1,0 +1,4 @@
+export * from './vocabulary.js'
+export * from './change-hub.js'
+export { record } from './record.js'
+export * from './transaction.js'

@@ -1,0 +1,31 @@
+import { appendEvent, enqueueWebhookDeliveries, subscribersFor } from '../../store/index.js'
+import type { StoreContext } from '../../store/index.js'
+import { webhookEventBody } from '../webhooks/webhook-events.js'
+import type { Effect } from './vocabulary.js'
+
+/**
+ * The outbox: writes an effect's event row and one webhook delivery per interested subscriber,
+ * both through `store` — pass the caller's transaction, so the change, its event and its
+ * webhooks commit together or not at all.
+ * @returns the event id (the same id is the webhook payload's `id`)
+ */
+export async function record(store: StoreContext, effect: Effect, now: number): Promise<string> {
+  const event = await appendEvent(store, {
+    type: effect.type,
+    accountId: effect.account.id,
+    metaUserId: effect.account.meta_user_id,
+    detail: effect.data ?? {},
+    now,
+  })
+  const subscribers = await subscribersFor(store, effect.type)
+  if (subscribers.length > 0) {
+    const body = webhookEventBody(event.id, effect.type, effect.account, effect.data ?? {}, now)
+    await enqueueWebhookDeliveries(store, {
+      eventType: effect.type,
+      payload: JSON.stringify(body),
+      subscriberIds: subscribers.map((s) => s.id),
+      now,
+    })
+  }
+  return event.id
+}

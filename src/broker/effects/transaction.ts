@@ -1,0 +1,40 @@
+import type { StoreContext } from '../../store/index.js'
+import type { Change, ChangeHub } from './change-hub.js'
+import { record } from './record.js'
+import type { Effect } from './vocabulary.js'
+
+/** What a use case gets inside {@link inTransaction}. */
+export interface UnitOfWork {
+  /** The transaction: pass it to every repository call of the use case. */
+  readonly store: StoreContext
+  /** Records an effect (event + webhooks) in this transaction; its account is invalidated after commit. */
+  record(effect: Effect): Promise<string>
+  /** Another change to publish after commit (an API key, a feed). */
+  invalidate(change: Change): void
+}
+
+/**
+ * Runs a use case's writes in one transaction. Effects are written with the change (outbox);
+ * after commit, and only then, the changes are published to the process's hub so caches forget.
+ */
+export async function inTransaction<T>(
+  ctx: { readonly store: StoreContext; readonly changes: ChangeHub; readonly now: () => number },
+  work: (unit: UnitOfWork) => Promise<T>,
+): Promise<T> {
+  const changes: Change[] = []
+  const result = await ctx.store.db.transaction().execute(async (trx) => {
+    const store: StoreContext = { db: trx, dialect: ctx.store.dialect }
+    return work({
+      store,
+      async record(effect) {
+        changes.push({ kind: 'account', accountId: effect.account.id })
+        return record(store, effect, ctx.now())
+      },
+      invalidate(change) {
+        changes.push(change)
+      },
+    })
+  })
+  for (const change of changes) ctx.changes.publish(change)
+  return result
+}

@@ -1,0 +1,48 @@
+import type { AccountRow } from '../../store/index.js'
+
+/**
+ * Every event igtoken records: the event log, the webhook catalogue and `docs/webhooks.md` use
+ * this one list (a test keeps them equal). Every event is also deliverable as a webhook.
+ */
+export const EVENT_TYPES = [
+  'account.connected',
+  'account.needs_reauth',
+  'account.revoked',
+  'account.deleted',
+  'account.expired',
+  'token.refreshed',
+  'token.refresh_failed',
+  'token.expiring',
+] as const
+
+/** One of {@link EVENT_TYPES}. */
+export type EventType = (typeof EVENT_TYPES)[number]
+
+/**
+ * Event facts: flat, never a token. Instants are ISO 8601 strings (`expires_at`), the same in the
+ * event log and in webhook payloads.
+ */
+export type EventData = Readonly<Record<string, string | number | boolean | null>>
+
+/** The account an event is about, as it is after the change. */
+export type EventAccount = Pick<
+  AccountRow,
+  'id' | 'ig_user_id' | 'meta_user_id' | 'username' | 'status'
+>
+
+/** A change of the domain worth telling: recorded as an event and delivered as a webhook. */
+export interface Effect {
+  readonly type: EventType
+  readonly account: EventAccount
+  readonly data?: EventData
+}
+
+/** Whether a string is one of {@link EVENT_TYPES}. */
+export function isEventType(value: string): value is EventType {
+  return (EVENT_TYPES as readonly string[]).includes(value)
+}
+
+/** Epoch ms → the ISO form events carry; `null` stays `null`. */
+export function eventInstant(ms: number | null): string | null {
+  return ms === null ? null : new Date(ms).toISOString()
+}

@@ -49,8 +49,10 @@ export function nextDeliveryAttemptAt(
   jitter: number,
   retryWindowMs: number,
 ): number | null {
-  const ceiling = Math.min(60 * MINUTE, 30_000 * 2 ** Math.min(Math.max(attempts, 1) - 1, 20))
-  const at = now + Math.round(ceiling / 2 + (ceiling / 2) * Math.min(Math.max(jitter, 0), 1))
+  // 30 s, doubling, plus up to half again so retries of many deliveries spread; an hour at most.
+  const base = 30_000 * 2 ** Math.min(Math.max(attempts, 1) - 1, 20)
+  const at =
+    now + Math.min(60 * MINUTE, Math.round(base * (1 + Math.min(Math.max(jitter, 0), 1) / 2)))
   return at > createdAt + retryWindowMs ? null : at
 }
 

@@ -9,7 +9,11 @@ import {
   copyStore,
   createApiKey,
   createConnectAttempt,
+  createDashboardSession,
   createDeletionRequest,
+  createFeed,
+  findDashboardSession,
+  getFeed,
   createWebhookSubscriber,
   enqueueWebhookDeliveries,
   generateKey,
@@ -24,6 +28,7 @@ import {
   verifyApiKey,
 } from '../../src/store/index.js'
 import type { Store } from '../../src/store/index.js'
+import { sql } from 'kysely'
 import { runCli } from '../helpers/cli.js'
 import { createPostgresDatabase } from '../helpers/postgres.js'
 import type { PostgresTestDatabase } from '../helpers/postgres.js'
@@ -36,6 +41,8 @@ const dir = mkdtempSync(join(tmpdir(), 'igtoken-migrate-'))
 const sourceUrl = `sqlite:${join(dir, 'source.db')}`
 const tokens = new Map<string, string>()
 let apiKey = ''
+const feedIds: string[] = []
+let sessionToken = ''
 let databases: PostgresTestDatabase[] = []
 
 interface JsonReport {
@@ -70,7 +77,14 @@ async function counts(url: string): Promise<Record<string, number>> {
         .selectFrom(table)
         .select((eb) => eb.fn.countAll<number>().as('n'))
         .executeTakeFirstOrThrow()
-      out[table] = row.n
+      out[table] = Number(row.n)
+    }
+    // Tables that live beside the core schema type: counted with plain SQL.
+    for (const table of ['feeds', 'dashboard_sessions'] as const) {
+      const { rows } = await sql<{ n: number | string }>`select count(*) as n from ${sql.table(
+        table,
+      )}`.execute(store.db)
+      out[table] = Number(rows[0]?.n)
     }
     return out
   } finally {
@@ -109,6 +123,18 @@ async function seed(store: Store): Promise<void> {
     })
   }
   apiKey = (await createApiKey(store, { name: 'site', now: NOW })).key
+  for (const accountId of [...tokens.keys()].slice(0, 3)) {
+    const feed = await createFeed(store, {
+      accountId,
+      limit: 6,
+      allowedOrigins: ['https://site.example'],
+      label: 'home page',
+      now: NOW,
+    })
+    feedIds.push(feed.id)
+  }
+  sessionToken = (await createDashboardSession(store, { ttlMs: 400 * DAY, now: Date.now() })).token
+  await createDashboardSession(store, { ttlMs: 400 * DAY, now: Date.now() })
   await createDeletionRequest(store, { metaUserId: '17840000000999', source: 'meta', now: NOW })
   const subscriber = await createWebhookSubscriber(store, keyring, {
     url: 'https://hooks.example.com/igtoken',
@@ -213,8 +239,11 @@ describe('igtoken migrate copies everything, still encrypted, and verifies', () 
     const expected = await counts(sourceUrl)
     assert.deepEqual(await counts(target.url), expected)
     assert.equal(expected['accounts'], ACCOUNTS)
+    assert.equal(expected['feeds'], 3)
+    assert.equal(expected['dashboard_sessions'], 2)
     for (const t of report.tables) {
-      assert.equal(t.source, expected[t.table] ?? t.source)
+      assert.ok(t.table in expected, `the test counts ${t.table} too`)
+      assert.equal(t.source, expected[t.table])
       assert.equal(t.target, t.source)
       assert.equal(t.verified, true)
     }
@@ -231,6 +260,14 @@ describe('igtoken migrate copies everything, still encrypted, and verifies', () 
         assert.equal(openToken(keyring, after).plaintext, plaintext)
       }
       assert.ok(await verifyApiKey(copy, apiKey, NOW), 'the API key still verifies')
+      for (const feedId of feedIds) {
+        const feed = await getFeed(copy, feedId)
+        assert.equal(feed?.label, 'home page', 'the feed came along')
+      }
+      assert.ok(
+        await findDashboardSession(copy, sessionToken, Date.now()),
+        'a dashboard session signed in before the move still works',
+      )
       const subscriber = await copy.db
         .selectFrom('webhook_subscribers')
         .selectAll()

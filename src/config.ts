@@ -156,6 +156,7 @@ const shape = {
   IGTOKEN_WEBHOOK_RETRY_HOURS: positiveInt(24),
   IGTOKEN_WEBHOOK_CONCURRENCY: positiveInt(8),
   IGTOKEN_WEBHOOK_POLL_SECONDS: positiveInt(5),
+  IGTOKEN_WEBHOOK_ALLOW_HOSTS: optionalText,
 }
 
 /** Every variable the service reads (docs/configuration.md documents each; a test checks). */
@@ -271,6 +272,8 @@ export interface WebhookConfig {
   readonly retryWindowMs: number
   readonly concurrency: number
   readonly pollMs: number
+  /** Internal hosts, addresses or CIDR ranges webhooks may reach on purpose. */
+  readonly allowHosts: readonly string[]
 }
 
 /** Settings of the dashboard (`IGTOKEN_ADMIN_PASSWORD`, `IGTOKEN_SESSION_TTL_HOURS`). */
@@ -391,6 +394,9 @@ export function loadConfig(
       retryWindowMs: e.IGTOKEN_WEBHOOK_RETRY_HOURS * 3_600_000,
       concurrency: e.IGTOKEN_WEBHOOK_CONCURRENCY,
       pollMs: e.IGTOKEN_WEBHOOK_POLL_SECONDS * 1000,
+      allowHosts: Object.freeze(
+        e.IGTOKEN_WEBHOOK_ALLOW_HOSTS?.split(/[\s,]+/).filter(Boolean) ?? [],
+      ),
     }),
   }
   return Object.freeze(config)

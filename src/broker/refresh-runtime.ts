@@ -5,6 +5,7 @@ import { TokenRefresher, newLeaseOwner } from './refresh-token.js'
 import type { RefreshOutcome, RefreshTrigger } from './refresh-token.js'
 import { Throttle } from './throttle.js'
 import { WebhookDeliveryWorker } from './webhooks/delivery-worker.js'
+import { DestinationAllowList } from './webhooks/destination.js'
 
 /** The refresh engine, its shared routine and the webhook delivery worker of one process. */
 export interface RefreshRuntime {
@@ -70,6 +71,7 @@ export function createRefreshRuntime(
     timeoutMs: config.webhooks.timeoutMs,
     retryWindowMs: config.webhooks.retryWindowMs,
     pollMs: config.webhooks.pollMs,
+    allow: new DestinationAllowList(config.webhooks.allowHosts),
     ...(hooks.onDelivery === undefined ? {} : { onOutcome: hooks.onDelivery }),
     onError: (error) => hooks.onError?.(error, 'webhooks'),
   })

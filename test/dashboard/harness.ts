@@ -64,6 +64,7 @@ export async function startDashboardService(
         IGTOKEN_ADMIN_PASSWORD: PASSWORD,
         IGTOKEN_REFRESH_ENABLED: 'false',
         IGTOKEN_LOG_LEVEL: 'info',
+        IGTOKEN_WEBHOOK_ALLOW_HOSTS: '127.0.0.1',
         ...env,
       },
       { envFile: false },

@@ -77,6 +77,8 @@ export async function startTestService(
           IGTOKEN_EMULATOR_PORT: String(await freePort()),
           IGTOKEN_DATA_DIR: dataDir,
           IGTOKEN_LOG_LEVEL: 'info',
+          // Test receivers listen on loopback, which webhooks may reach only when allowed.
+          IGTOKEN_WEBHOOK_ALLOW_HOSTS: '127.0.0.1',
           ...(database === undefined ? {} : { IGTOKEN_DATABASE_URL: database.url }),
           ...env,
         },

@@ -79,6 +79,8 @@ export async function startLiveRig(
     IGTOKEN_META_EMULATOR_URL: metaUrl,
     IGTOKEN_REFRESH_ENABLED: 'false',
     IGTOKEN_LOG_LEVEL: 'warn',
+    // The tests' receivers listen on loopback, which webhooks may reach only when allowed.
+    IGTOKEN_WEBHOOK_ALLOW_HOSTS: '127.0.0.1',
     IGTOKEN_TOKEN_CACHE_SECONDS: '0',
     ...(database === undefined ? {} : { IGTOKEN_DATABASE_URL: database.url }),
     ...options.env,

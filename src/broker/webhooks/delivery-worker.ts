@@ -8,6 +8,9 @@ import {
 import type { Keyring, Store, WebhookDeliveryRow } from '../../store/index.js'
 import { WEBHOOK_SIGNATURE_HEADER, signWebhookDelivery } from './webhook-signature.js'
 import { RoundLoop } from '../round-loop.js'
+import { DestinationAllowList, DestinationRefusedError, checkDestination } from './destination.js'
+import type { Resolver } from './destination.js'
+import { PostFailedError, postPinned } from './pinned-post.js'
 
 const MINUTE = 60_000
 
@@ -25,8 +28,10 @@ export interface DeliveryWorkerOptions {
   readonly retryWindowMs?: number
   /** How often the loop looks for due deliveries, ms (wall clock). Default 5 000. */
   readonly pollMs?: number
-  /** `fetch` to use (default the global one). */
-  readonly fetch?: typeof fetch
+  /** Internal destinations an operator allows (`IGTOKEN_WEBHOOK_ALLOW_HOSTS`); default none. */
+  readonly allow?: DestinationAllowList
+  /** Resolves host names (tests); default the system resolver. */
+  readonly resolve?: Resolver
   /** Told about each attempt's outcome (metrics). */
   readonly onOutcome?: (outcome: 'delivered' | 'retry' | 'failed') => void
   /** Told about unexpected errors (logging). */
@@ -61,6 +66,8 @@ export function nextDeliveryAttemptAt(
  * once), POSTs the signed JSON, records the answer, and retries failures with backoff for a day.
  * It runs apart from the refresh engine, so a dead endpoint never slows a refresh.
  */
+const NO_INTERNAL_DESTINATIONS = new DestinationAllowList()
+
 export class WebhookDeliveryWorker {
   readonly #store: Store
   readonly #keyring: Keyring
@@ -144,15 +151,19 @@ export class WebhookDeliveryWorker {
     }
     const secret = openWebhookSecret(this.#keyring, subscriber).plaintext
     const sentAt = this.#options.now()
-    const fetchFn = this.#options.fetch ?? fetch
     let statusCode: number | null = null
     let error: string | null = null
+    let retry = true
     try {
-      const response = await fetchFn(subscriber.url, {
-        method: 'POST',
-        // A redirect is not followed: it could point the signed body somewhere else.
-        redirect: 'manual',
-        headers: {
+      // Checked at every attempt, before any connection, and pinned for this one connection.
+      const destination = await checkDestination(
+        subscriber.url,
+        this.#options.allow ?? NO_INTERNAL_DESTINATIONS,
+        ...(this.#options.resolve === undefined ? [] : [this.#options.resolve]),
+      )
+      const answer = await postPinned(
+        destination,
+        {
           'content-type': 'application/json',
           'user-agent': 'igtoken-webhooks/1',
           [WEBHOOK_SIGNATURE_HEADER]: signWebhookDelivery(
@@ -163,30 +174,32 @@ export class WebhookDeliveryWorker {
           'x-igtoken-event': row.event_type,
           'x-igtoken-delivery': row.id,
         },
-        body: row.payload,
-        signal: AbortSignal.timeout(this.#options.timeoutMs ?? 10_000),
-      })
-      statusCode = response.status
-      await response.body?.cancel().catch(() => undefined)
-      if (response.status < 200 || response.status >= 300) error = `http ${response.status}`
+        row.payload,
+        this.#options.timeoutMs ?? 10_000,
+      )
+      statusCode = answer.status
+      if (answer.status < 200 || answer.status >= 300) error = `http ${answer.status}`
     } catch (caught) {
-      const name = caught instanceof Error ? caught.name : ''
-      error =
-        name === 'TimeoutError' || name === 'AbortError'
-          ? 'no answer in time'
-          : `could not connect (${connectionCode(caught)})`
+      if (caught instanceof DestinationRefusedError) {
+        error = `refused: the destination is a ${caught.reason} address`
+        // A name that does not resolve may resolve later; an internal address will not change.
+        retry = caught.reason === 'unresolvable'
+      } else {
+        error = caught instanceof PostFailedError ? caught.message : 'could not connect'
+      }
     }
     const now = this.#options.now()
     const delivered = error === null
-    const nextAttemptAt = delivered
-      ? null
-      : nextDeliveryAttemptAt(
-          row.attempts + 1,
-          row.created_at,
-          now,
-          randomInt(0, 1_000_000) / 1_000_000,
-          this.#options.retryWindowMs ?? 24 * 60 * MINUTE,
-        )
+    const nextAttemptAt =
+      delivered || !retry
+        ? null
+        : nextDeliveryAttemptAt(
+            row.attempts + 1,
+            row.created_at,
+            now,
+            randomInt(0, 1_000_000) / 1_000_000,
+            this.#options.retryWindowMs ?? 24 * 60 * MINUTE,
+          )
     await recordDeliveryAttempt(this.#store, {
       id: row.id,
       owner,
@@ -198,9 +211,4 @@ export class WebhookDeliveryWorker {
     })
     this.#options.onOutcome?.(delivered ? 'delivered' : nextAttemptAt === null ? 'failed' : 'retry')
   }
-}
-
-function connectionCode(error: unknown): string {
-  const cause = error instanceof Error ? (error.cause as { code?: unknown } | undefined) : undefined
-  return typeof cause?.code === 'string' ? cause.code : 'network error'
 }

@@ -153,7 +153,11 @@ describe('the delivery worker checks every attempt before it connects', () => {
     port = typeof address === 'object' && address !== null ? address.port : 0
   })
   after(async () => {
-    await new Promise<void>((resolve) => server.close(() => { resolve(); }))
+    await new Promise<void>((resolve) =>
+      server.close(() => {
+        resolve()
+      }),
+    )
     await rig.close()
   })
 

@@ -7,7 +7,11 @@ import { Kysely, PostgresDialect } from 'kysely'
 import { postgresAdapter, sqliteAdapter } from './dialect-adapter.js'
 import type { DialectAdapter } from './dialect-adapter.js'
 import type { Database } from './schema.js'
-import { ImmediateSqliteDialect, withStatementCache } from './sqlite-dialect.js'
+import {
+  ImmediateSqliteDialect,
+  SQLITE_SYNC_BUSY_MS,
+  withStatementCache,
+} from './sqlite-dialect.js'
 import { IGB_STORE_URL_UNSUPPORTED, StoreError, invalidArgument } from './store-error.js'
 
 /** An open database: the Kysely instance, its dialect adapter, and how to close it. */
@@ -25,7 +29,7 @@ export type StoreContext = Pick<Store, 'db' | 'dialect'>
 
 /** Options for {@link openStore}. */
 export interface OpenStoreOptions {
-  /** How long a writer waits for SQLite's lock before failing with SQLITE_BUSY. Default 5000. */
+  /** How long a statement waits, without blocking the event loop, for another process's SQLite lock before failing with `IGB_STORE_BUSY`. Default 5000. */
   readonly busyTimeoutMs?: number
   /** PostgreSQL pool size. Default 10. */
   readonly poolSize?: number
@@ -113,7 +117,7 @@ export async function openStore(url: string, opts: OpenStoreOptions = {}): Promi
 
 function openSqlite(path: string, opts: OpenStoreOptions): Store {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
-  const database = new BetterSqlite3(path, { timeout: opts.busyTimeoutMs ?? 5000 })
+  const database = new BetterSqlite3(path, { timeout: SQLITE_SYNC_BUSY_MS })
   try {
     if (path !== ':memory:') database.pragma('journal_mode = WAL')
     // NORMAL is durable across application crashes in WAL mode; only an OS crash can lose the
@@ -128,7 +132,10 @@ function openSqlite(path: string, opts: OpenStoreOptions): Store {
     throw error
   }
   const db = new Kysely<Database>({
-    dialect: new ImmediateSqliteDialect({ database: withStatementCache(database) }),
+    dialect: new ImmediateSqliteDialect(
+      { database: withStatementCache(database) },
+      opts.busyTimeoutMs ?? 5000,
+    ),
   })
   return makeStore(db, sqliteAdapter)
 }

@@ -1,12 +1,16 @@
+import { setTimeout as sleep } from 'node:timers/promises'
 import { CompiledQuery, SqliteAdapter, SqliteDialect, SqliteDriver } from 'kysely'
 import type {
   DatabaseConnection,
+  QueryResult,
   DialectAdapter,
   Driver,
   SqliteDatabase,
   SqliteDialectConfig,
   SqliteStatement,
 } from 'kysely'
+
+import { IGB_STORE_BUSY, StoreError } from './store-error.js'
 
 /** Prepared statements kept per connection; the store issues a few dozen distinct SQL texts. */
 const STATEMENT_CACHE_SIZE = 256
@@ -47,8 +51,62 @@ export function withStatementCache(database: SqliteDatabase): SqliteDatabase {
  * busy_timeout. Every transaction in the store writes, so taking the lock up front is right.
  */
 class ImmediateSqliteDriver extends SqliteDriver {
+  readonly #busyWaitMs: number
+
+  constructor(config: SqliteDialectConfig, busyWaitMs: number) {
+    super(config)
+    this.#busyWaitMs = busyWaitMs
+  }
+
+  override async acquireConnection(): Promise<DatabaseConnection> {
+    return waitingOutBusy(await super.acquireConnection(), this.#busyWaitMs)
+  }
+
   override async beginTransaction(connection: DatabaseConnection): Promise<void> {
     await connection.executeQuery(CompiledQuery.raw('begin immediate'))
+  }
+}
+
+/**
+ * How long better-sqlite3 may block the event loop waiting for a lock, per try. Its busy timeout
+ * waits synchronously, so a long one froze every request (health checks included) while another
+ * process held the write lock; short tries with asynchronous pauses between them keep the process
+ * answering.
+ * @internal
+ */
+export const SQLITE_SYNC_BUSY_MS = 20
+
+function isBusy(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code
+  return typeof code === 'string' && code.startsWith('SQLITE_BUSY')
+}
+
+/**
+ * Retries a statement refused with SQLITE_BUSY after an asynchronous pause, until `busyWaitMs`
+ * have passed; then fails with `IGB_STORE_BUSY`. Safe: a statement refused for the lock changed
+ * nothing, and transactions take the lock at `BEGIN IMMEDIATE`, before any of their writes.
+ */
+function waitingOutBusy(connection: DatabaseConnection, busyWaitMs: number): DatabaseConnection {
+  return {
+    async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
+      const started = Date.now()
+      for (let pause = 5; ; pause = Math.min(pause * 2, 100)) {
+        try {
+          return await connection.executeQuery<R>(query)
+        } catch (error) {
+          if (!isBusy(error)) throw error
+          if (Date.now() - started >= busyWaitMs) {
+            throw new StoreError(
+              IGB_STORE_BUSY,
+              `the SQLite database stayed locked by another process for ${busyWaitMs} ms`,
+              { cause: error },
+            )
+          }
+          await sleep(pause + Math.floor(Math.random() * pause))
+        }
+      }
+    },
+    streamQuery: (query, chunkSize) => connection.streamQuery(query, chunkSize),
   }
 }
 
@@ -70,15 +128,20 @@ class TransactionalDdlSqliteAdapter extends SqliteAdapter {
  */
 export class ImmediateSqliteDialect extends SqliteDialect {
   readonly #config: SqliteDialectConfig
+  readonly #busyWaitMs: number
 
-  /** @param config - as for Kysely's `SqliteDialect` */
-  constructor(config: SqliteDialectConfig) {
+  /**
+   * @param config - as for Kysely's `SqliteDialect`
+   * @param busyWaitMs - how long a statement waits (asynchronously) for another process's lock
+   */
+  constructor(config: SqliteDialectConfig, busyWaitMs = 5000) {
     super(config)
     this.#config = config
+    this.#busyWaitMs = busyWaitMs
   }
 
   override createDriver(): Driver {
-    return new ImmediateSqliteDriver(this.#config)
+    return new ImmediateSqliteDriver(this.#config, this.#busyWaitMs)
   }
 
   override createAdapter(): DialectAdapter {

@@ -35,6 +35,15 @@ export const IGB_KEY_MISSING = 'IGB_KEY_MISSING'
  */
 export const IGB_DECRYPT_FAILED = 'IGB_DECRYPT_FAILED'
 
+/**
+ * Another process held SQLite's write lock for longer than the store waits
+ * (`IGTOKEN_SQLITE_BUSY_TIMEOUT_MS`, default 5 s): a `worker`, `rotate-keys` or a backup.
+ * Fix: retry after a moment (the service answers 503 with `Retry-After`); if it persists, find
+ * the process holding the database.
+ * Assigned by the SQLite driver of {@link openStore}.
+ */
+export const IGB_STORE_BUSY = 'IGB_STORE_BUSY'
+
 /** Every code a {@link StoreError} can carry. */
 export type StoreErrorCode =
   | typeof IGB_STORE_URL_UNSUPPORTED
@@ -42,6 +51,7 @@ export type StoreErrorCode =
   | typeof IGB_KEYRING_INVALID
   | typeof IGB_KEY_MISSING
   | typeof IGB_DECRYPT_FAILED
+  | typeof IGB_STORE_BUSY
 
 /**
  * A broken contract or internal failure inside the store (the store's flavour of BrokerError).

@@ -30,6 +30,23 @@ export class InstagramOAuthError extends Error {
   }
 }
 
+/**
+ * The Instagram dialog's answer to scopes it cannot combine, e.g. the misspelled
+ * `instagram_business_content_publishing`: `{"message":…,"status":"fail"}` with HTTP 400.
+ */
+export class InstagramDialogFail extends Error {}
+
+/** Writes the Instagram dialog's `{"message","status":"fail"}`. */
+export function sendInstagramDialogFail(
+  reply: FastifyReply,
+  err: InstagramDialogFail,
+): FastifyReply {
+  return reply
+    .code(400)
+    .type('application/json; charset=UTF-8')
+    .send(JSON.stringify({ message: err.message, status: 'fail' }))
+}
+
 /** A login-dialog failure: an HTML page, never a redirect (Meta does not redirect bad clients). */
 export class DialogError extends Error {
   readonly status: number
@@ -46,12 +63,23 @@ export function fbtraceId(): string {
   return randomBytes(9).toString('base64url').slice(0, 11)
 }
 
-/** Writes a Graph envelope error. */
-export function sendGraphError(reply: FastifyReply, err: GraphError): FastifyReply {
+/**
+ * The `type` a host writes: graph.instagram.com calls every error that is not about the token
+ * `IGApiException` (Meta keeps `OAuthException` for 190 and for a blocked app, which set it).
+ */
+function typeFor(init: GraphErrorInit, host: string | undefined): string {
+  if (host === 'graph.instagram.com' && init.code !== 190 && init.type !== 'OAuthException') {
+    return 'IGApiException'
+  }
+  return init.type ?? 'OAuthException'
+}
+
+/** Writes a Graph envelope error in the dialect of `host`. */
+export function sendGraphError(reply: FastifyReply, err: GraphError, host?: string): FastifyReply {
   const { init } = err
   const error: Record<string, unknown> = {
     message: err.message,
-    type: init.type ?? 'OAuthException',
+    type: typeFor(init, host),
     code: init.code,
   }
   if (init.subcode !== undefined) error['error_subcode'] = init.subcode
@@ -112,10 +140,11 @@ export const tokenErrors = {
       code: 190,
       wwwAuthenticate: 'invalid_token',
     }),
-  expired: (expiresAt: number, now: number) =>
+  /** graph.instagram.com writes subcode 0 where graph.facebook.com writes 463. */
+  expired: (expiresAt: number, now: number, subcode: 0 | 463 = 463) =>
     new GraphError(
       `Error validating access token: Session has expired on ${pacificTime(expiresAt)}. The current time is ${pacificTime(now)}.`,
-      { code: 190, subcode: 463, wwwAuthenticate: 'invalid_token' },
+      { code: 190, subcode, wwwAuthenticate: 'invalid_token' },
     ),
   appRemoved: (appId: string) =>
     new GraphError(
@@ -132,6 +161,9 @@ export const tokenErrors = {
       'Error validating access token: The session is invalid because the token was replaced by a refresh.',
       { code: 190, subcode: 467, wwwAuthenticate: 'invalid_token' },
     ),
+  /** graph.instagram.com's answer to a call without a token, whatever the path. */
+  missingOnInstagram: () =>
+    new GraphError('Invalid OAuth 2.0 Access Token', { code: 190, type: 'IGApiException' }),
   missing: (isMe: boolean) =>
     isMe
       ? new GraphError(

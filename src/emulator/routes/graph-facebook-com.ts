@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { EmulatorContext } from '../app.js'
+import { assertAppActive } from '../app-access.js'
 import { GraphError, badParameter, tokenErrors, unsupportedGet } from '../errors.js'
 import { renderFields, type FieldSpec } from '../fields.js'
 import { formOf, sendJson } from '../http.js'
@@ -32,6 +33,7 @@ function requireApp(state: EmulatorState, p: Record<string, string | undefined>)
   if (!app || !state.flavorsOf(app).includes('facebook-login')) {
     throw badParameter('Error validating application. Invalid application ID.', 101)
   }
+  assertAppActive(app)
   if (!p['client_secret']) throw badParameter('Missing client_secret parameter.', 101)
   if (!secretsEqual(p['client_secret'], app.metaAppSecret)) {
     throw new GraphError('Error validating client secret.', { code: 1 })
@@ -143,6 +145,7 @@ function debugToken(ctx: EmulatorContext, req: FastifyRequest, reply: FastifyRep
     )
   }
   infoOf(req).appId = app.metaAppId
+  assertAppActive(app)
   const input = q['input_token']
   if (!input) throw badParameter('(#100) The parameter input_token is required')
   const rec = state.tokens.get(input)

@@ -10,6 +10,8 @@ export interface GraphErrorInit {
   /** Adds `WWW-Authenticate: OAuth "Facebook Platform" "<kind>" "<message>"`. */
   wwwAuthenticate?: 'invalid_token' | 'invalid_code' | 'invalid_request'
   isTransient?: boolean
+  /** false: the answer carries no `fbtrace_id` (graph.instagram.com's tokenless refusal). */
+  fbtraceId?: false
 }
 
 /** A refusal in the Graph envelope `{"error":{message,type,code,error_subcode?,fbtrace_id}}`. */
@@ -84,7 +86,7 @@ export function sendGraphError(reply: FastifyReply, err: GraphError, host?: stri
   }
   if (init.subcode !== undefined) error['error_subcode'] = init.subcode
   if (init.isTransient !== undefined) error['is_transient'] = init.isTransient
-  error['fbtrace_id'] = fbtraceId()
+  if (init.fbtraceId !== false) error['fbtrace_id'] = fbtraceId()
   if (init.wwwAuthenticate) {
     // Header values cannot carry quotes inside the quoted message; Meta's messages have none.
     reply.header(
@@ -135,6 +137,12 @@ export function pacificTime(ms: number): string {
 
 /** The token errors of §6.1/§6.3, all code 190, HTTP 400, with `WWW-Authenticate`. */
 export const tokenErrors = {
+  /** A string shaped like a Facebook token (EAA…) that Meta cannot read. */
+  cannotDecrypt: () =>
+    new GraphError('The access token could not be decrypted', {
+      code: 190,
+      wwwAuthenticate: 'invalid_token',
+    }),
   cannotParse: () =>
     new GraphError('Invalid OAuth access token - Cannot parse access token', {
       code: 190,
@@ -153,7 +161,7 @@ export const tokenErrors = {
     ),
   passwordChanged: () =>
     new GraphError(
-      'Error validating access token: The session has been invalidated because the user changed their password or Facebook has changed the session for security reasons.',
+      'Error validating access token: The session has been invalidated because the user changed their password or Facebook has changed the session for security reasons',
       { code: 190, subcode: 460, wwwAuthenticate: 'invalid_token' },
     ),
   replaced: () =>
@@ -163,7 +171,11 @@ export const tokenErrors = {
     ),
   /** graph.instagram.com's answer to a call without a token, whatever the path. */
   missingOnInstagram: () =>
-    new GraphError('Invalid OAuth 2.0 Access Token', { code: 190, type: 'IGApiException' }),
+    new GraphError('Invalid OAuth 2.0 Access Token', {
+      code: 190,
+      type: 'IGApiException',
+      fbtraceId: false,
+    }),
   missing: (isMe: boolean) =>
     isMe
       ? new GraphError(

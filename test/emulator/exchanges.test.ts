@@ -72,7 +72,7 @@ describe('§2.4 code exchange (api.instagram.com/oauth/access_token)', () => {
       body: JSON.stringify(fields(code)),
     })
     assert.equal(res.status, 400)
-    assert.deepEqual(await res.json(), IG_ERROR('You must provide a client_id'))
+    assert.deepEqual(await res.json(), IG_ERROR('Missing required field client_id'))
     res = await igExchange(emu, fields(code))
     assert.equal(res.status, 200)
   })
@@ -86,14 +86,14 @@ describe('§2.4 code exchange (api.instagram.com/oauth/access_token)', () => {
       assert.equal(res.status, 400)
       assert.deepEqual(
         await res.json(),
-        IG_ERROR('Matching code was not found or was already used'),
+        IG_ERROR('Matching code was not found or was already used.'),
       )
     }
     const old = await igCode(emu)
     await emu.control.advanceClock(3600_000)
     assert.deepEqual(
       await (await igExchange(emu, fields(old))).json(),
-      IG_ERROR('Matching code was not found or was already used'),
+      IG_ERROR('Matching code was not found or was already used.'),
     )
   })
 

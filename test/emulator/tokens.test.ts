@@ -258,11 +258,16 @@ describe('§6.1/§6.3 invalidated tokens', () => {
       assert.equal(e.code, 190)
       assert.equal(e.message, 'Invalid OAuth access token - Cannot parse access token')
     }
-    const missing = graphError((await getJson(`${emu.url}/graph.instagram.com/me`)).body)
-    assert.deepEqual(
-      [missing.code, missing.type, missing.message],
-      [190, 'IGApiException', 'Invalid OAuth 2.0 Access Token'],
+    // As live Meta answers a tokenless probe: no subcode, no fbtrace_id.
+    const missing = (await getJson(`${emu.url}/graph.instagram.com/me`)).body
+    assert.deepEqual(missing, {
+      error: { message: 'Invalid OAuth 2.0 Access Token', type: 'IGApiException', code: 190 },
+    })
+    // graph.facebook.com cannot decrypt a garbled EAA… string.
+    const garbled = graphError(
+      (await getJson(`${emu.url}/graph.facebook.com/v25.0/me?access_token=EAAgarbled`)).body,
     )
+    assert.equal(garbled.message, 'The access token could not be decrypted')
     const fbMissing = graphError((await getJson(`${emu.url}/graph.facebook.com/v25.0/me`)).body)
     assert.equal(fbMissing.code, 2500)
   })

@@ -44,7 +44,7 @@ function exchangeCode(
     'redirect_uri',
     'code',
   ] as const) {
-    if (!f[field]) throw new InstagramOAuthError(`You must provide a ${field}`)
+    if (!f[field]) throw new InstagramOAuthError(`Missing required field ${field}`)
   }
   const clientId = f['client_id'] ?? ''
   const app = state.apps.find((a) => a.instagramAppId === clientId)
@@ -68,7 +68,7 @@ function exchangeCode(
     rec.flavor === 'facebook-login' ||
     now - rec.issuedAt >= state.config.codeLifetimeSec * 1000
   ) {
-    throw new InstagramOAuthError('Matching code was not found or was already used')
+    throw new InstagramOAuthError('Matching code was not found or was already used.')
   }
   if (rec.redirectUri !== f['redirect_uri']) throw new InstagramOAuthError('Invalid redirect_uri')
   if (rec.flavor === 'basic-display' && state.config.basicDisplay === 'shut-down') {

@@ -45,6 +45,8 @@ export function authenticate(
   }
   const rec = state.tokens.get(raw)
   if (!rec || onInstagram !== (rec.flavor !== 'facebook-login')) {
+    // graph.facebook.com decrypts what looks like its own token before it can say more.
+    if (!rec && !onInstagram && raw.startsWith('EAA')) throw tokenErrors.cannotDecrypt()
     throw tokenErrors.cannotParse()
   }
   const info = infoOf(req)

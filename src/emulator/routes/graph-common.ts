@@ -247,8 +247,9 @@ export function fbInstagramUserNode(
     id: () => user.id,
     username: () => user.username,
     name: () => user.name,
-    biography: () => user.biography,
-    website: () => user.website,
+    // Graph leaves out a field the account never filled in (R60: no website).
+    biography: () => user.biography || undefined,
+    website: () => user.website || undefined,
     profile_picture_url: () => user.profilePictureUrl,
     followers_count: () => user.followersCount,
     follows_count: () => user.followsCount,

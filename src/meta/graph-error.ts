@@ -1,5 +1,10 @@
 import type { SentToken } from './error-messages.js'
-import { NO_TOKEN_HINT, PAGE_ROLE_LOST_HINT, matchMessage } from './error-messages.js'
+import {
+  MESSAGE_RULES,
+  NO_TOKEN_HINT,
+  PAGE_ROLE_LOST_HINT,
+  matchMessage,
+} from './error-messages.js'
 import type { ErrorAction } from './errors.js'
 import type { UsageReading } from './usage-headers.js'
 
@@ -89,6 +94,26 @@ const PERMISSION_CODES = new Set([3, 10])
 // 101 bad app id, 104 no token, 191 bad redirect URI, 803 unknown alias, 2500 bad path or token.
 const FIX_REQUEST_CODES = new Set([100, 101, 104, 191, 803, 2500])
 const FIX_REQUEST_SUBCODES = new Set([36007, 36008, 36009])
+
+/** Every Graph code and subcode the classification reads; docs/errors.md names each (tested). */
+export const CLASSIFIED_CODES: readonly number[] = [
+  ...new Set([
+    ...REAUTHORIZE_CODES,
+    ...TRANSIENT_CODES,
+    ...THROTTLE_CODES,
+    ...PERMISSION_CODES,
+    200,
+    299,
+    ...FIX_REQUEST_CODES,
+    ...MESSAGE_RULES.flatMap((r) => r.codes.filter((c): c is number => c !== null)),
+  ]),
+]
+/** Every subcode the classification reads. */
+export const CLASSIFIED_SUBCODES: readonly number[] = [
+  ...REAUTHORIZE_SUBCODES,
+  ...PERMISSION_SUBCODES,
+  ...FIX_REQUEST_SUBCODES,
+]
 
 /** Default wait for a transient failure (5xx, codes 1 and 2, timeouts), in ms. */
 export const TRANSIENT_RETRY_MS = 1_000

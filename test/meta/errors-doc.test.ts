@@ -47,7 +47,10 @@ test('the MetaApiError action table lists every action', () => {
 })
 
 test('every Graph code and subcode the classification reads is in the action table', () => {
-  const table = doc.slice(doc.indexOf('## MetaApiError actions'), doc.indexOf('## BrokerError codes'))
+  const table = doc.slice(
+    doc.indexOf('## MetaApiError actions'),
+    doc.indexOf('## BrokerError codes'),
+  )
   const missing = [...CLASSIFIED_CODES, ...CLASSIFIED_SUBCODES].filter(
     (code) => !new RegExp(`\\b${code}\\b`).test(table),
   )

@@ -50,6 +50,11 @@ const UNSUPPORTED_REQUEST =
   'Instagram under Apps and websites > Tester invites, or switch the app to Live), and when Meta ' +
   "restricted the app (see the App Dashboard's alerts)"
 
+const NO_DEVELOPER_ROLE =
+  'The app is in development mode and this Instagram account has no role on it: add it as an ' +
+  'Instagram tester and accept the invite (Apps and websites > Tester invites), or switch the ' +
+  'app to Live'
+
 const BASIC_DISPLAY_SHUT_DOWN =
   'This is a Basic Display token (IGQ…): Meta shut the Basic Display API down on 2024-12-04 and ' +
   'answers every call this way; log the person in again with Instagram Login. Otherwise: '
@@ -156,9 +161,7 @@ export const MESSAGE_RULES: readonly MessageRule[] = [
     codes: [null],
     text: /insufficient developer role/i,
     action: 'permission',
-    hint: fixed(
-      UNSUPPORTED_REQUEST.replace("answers 'Unsupported request' to every call", 'refuses'),
-    ),
+    hint: fixed(NO_DEVELOPER_ROLE),
   },
   {
     codes: [null],

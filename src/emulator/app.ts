@@ -7,8 +7,10 @@ import { registerControlRoutes } from './control/routes.js'
 import {
   DialogError,
   GraphError,
+  InstagramDialogFail,
   InstagramOAuthError,
   sendGraphError,
+  sendInstagramDialogFail,
   sendInstagramError,
 } from './errors.js'
 import { FaultInjector } from './faults.js'
@@ -104,9 +106,10 @@ function sendAnyError(
   err: unknown,
   host: MetaHost | undefined,
 ): FastifyReply {
-  if (err instanceof GraphError) return sendGraphError(reply, err)
+  if (err instanceof GraphError) return sendGraphError(reply, err, host)
   if (err instanceof InstagramOAuthError) return sendInstagramError(reply, err)
   if (err instanceof DialogError) return sendDialogError(ctx, reply, err)
+  if (err instanceof InstagramDialogFail) return sendInstagramDialogFail(reply, err)
   const fe = err as Partial<FastifyError>
   const status = fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 413 : (fe.statusCode ?? 500)
   const clientError = status >= 400 && status < 500
@@ -118,7 +121,11 @@ function sendAnyError(
         : 'An unknown error has occurred.'
   switch (dialect(host)) {
     case 'graph':
-      return sendGraphError(reply, new GraphError(message, { status, code: clientError ? 100 : 1 }))
+      return sendGraphError(
+        reply,
+        new GraphError(message, { status, code: clientError ? 100 : 1 }),
+        host,
+      )
     case 'instagram':
       return sendInstagramError(reply, new InstagramOAuthError(message, status))
     case 'dialog':
@@ -310,7 +317,8 @@ async function applyFault(
           reply,
           new DialogError(message, host === 'www.facebook.com' ? 'facebook' : 'instagram', status),
         )
-      else sendGraphError(reply, new GraphError(message, { status, code: 2, isTransient: true }))
+      else
+        sendGraphError(reply, new GraphError(message, { status, code: 2, isTransient: true }), host)
       return
     }
     case 'html':

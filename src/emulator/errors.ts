@@ -10,6 +10,8 @@ export interface GraphErrorInit {
   /** Adds `WWW-Authenticate: OAuth "Facebook Platform" "<kind>" "<message>"`. */
   wwwAuthenticate?: 'invalid_token' | 'invalid_code' | 'invalid_request'
   isTransient?: boolean
+  /** false: the answer carries no `fbtrace_id` (graph.instagram.com's tokenless refusal). */
+  fbtraceId?: false
 }
 
 /** A refusal in the Graph envelope `{"error":{message,type,code,error_subcode?,fbtrace_id}}`. */
@@ -30,6 +32,23 @@ export class InstagramOAuthError extends Error {
   }
 }
 
+/**
+ * The Instagram dialog's answer to scopes it cannot combine, e.g. the misspelled
+ * `instagram_business_content_publishing`: `{"message":…,"status":"fail"}` with HTTP 400.
+ */
+export class InstagramDialogFail extends Error {}
+
+/** Writes the Instagram dialog's `{"message","status":"fail"}`. */
+export function sendInstagramDialogFail(
+  reply: FastifyReply,
+  err: InstagramDialogFail,
+): FastifyReply {
+  return reply
+    .code(400)
+    .type('application/json; charset=UTF-8')
+    .send(JSON.stringify({ message: err.message, status: 'fail' }))
+}
+
 /** A login-dialog failure: an HTML page, never a redirect (Meta does not redirect bad clients). */
 export class DialogError extends Error {
   readonly status: number
@@ -46,17 +65,28 @@ export function fbtraceId(): string {
   return randomBytes(9).toString('base64url').slice(0, 11)
 }
 
-/** Writes a Graph envelope error. */
-export function sendGraphError(reply: FastifyReply, err: GraphError): FastifyReply {
+/**
+ * The `type` a host writes: graph.instagram.com calls every error that is not about the token
+ * `IGApiException` (Meta keeps `OAuthException` for 190 and for a blocked app, which set it).
+ */
+function typeFor(init: GraphErrorInit, host: string | undefined): string {
+  if (host === 'graph.instagram.com' && init.code !== 190 && init.type !== 'OAuthException') {
+    return 'IGApiException'
+  }
+  return init.type ?? 'OAuthException'
+}
+
+/** Writes a Graph envelope error in the dialect of `host`. */
+export function sendGraphError(reply: FastifyReply, err: GraphError, host?: string): FastifyReply {
   const { init } = err
   const error: Record<string, unknown> = {
     message: err.message,
-    type: init.type ?? 'OAuthException',
+    type: typeFor(init, host),
     code: init.code,
   }
   if (init.subcode !== undefined) error['error_subcode'] = init.subcode
   if (init.isTransient !== undefined) error['is_transient'] = init.isTransient
-  error['fbtrace_id'] = fbtraceId()
+  if (init.fbtraceId !== false) error['fbtrace_id'] = fbtraceId()
   if (init.wwwAuthenticate) {
     // Header values cannot carry quotes inside the quoted message; Meta's messages have none.
     reply.header(
@@ -107,15 +137,22 @@ export function pacificTime(ms: number): string {
 
 /** The token errors of §6.1/§6.3, all code 190, HTTP 400, with `WWW-Authenticate`. */
 export const tokenErrors = {
+  /** A string shaped like a Facebook token (EAA…) that Meta cannot read. */
+  cannotDecrypt: () =>
+    new GraphError('The access token could not be decrypted', {
+      code: 190,
+      wwwAuthenticate: 'invalid_token',
+    }),
   cannotParse: () =>
     new GraphError('Invalid OAuth access token - Cannot parse access token', {
       code: 190,
       wwwAuthenticate: 'invalid_token',
     }),
-  expired: (expiresAt: number, now: number) =>
+  /** graph.instagram.com writes subcode 0 where graph.facebook.com writes 463. */
+  expired: (expiresAt: number, now: number, subcode: 0 | 463 = 463) =>
     new GraphError(
       `Error validating access token: Session has expired on ${pacificTime(expiresAt)}. The current time is ${pacificTime(now)}.`,
-      { code: 190, subcode: 463, wwwAuthenticate: 'invalid_token' },
+      { code: 190, subcode, wwwAuthenticate: 'invalid_token' },
     ),
   appRemoved: (appId: string) =>
     new GraphError(
@@ -124,7 +161,7 @@ export const tokenErrors = {
     ),
   passwordChanged: () =>
     new GraphError(
-      'Error validating access token: The session has been invalidated because the user changed their password or Facebook has changed the session for security reasons.',
+      'Error validating access token: The session has been invalidated because the user changed their password or Facebook has changed the session for security reasons',
       { code: 190, subcode: 460, wwwAuthenticate: 'invalid_token' },
     ),
   replaced: () =>
@@ -132,6 +169,13 @@ export const tokenErrors = {
       'Error validating access token: The session is invalid because the token was replaced by a refresh.',
       { code: 190, subcode: 467, wwwAuthenticate: 'invalid_token' },
     ),
+  /** graph.instagram.com's answer to a call without a token, whatever the path. */
+  missingOnInstagram: () =>
+    new GraphError('Invalid OAuth 2.0 Access Token', {
+      code: 190,
+      type: 'IGApiException',
+      fbtraceId: false,
+    }),
   missing: (isMe: boolean) =>
     isMe
       ? new GraphError(

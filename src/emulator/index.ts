@@ -11,6 +11,9 @@ export { DEFAULT_TEST_USERS, DEMO_APP, HOSTILE_TEST_USER } from './seed.js'
 export type { CallbackRecord, RequestLogEntry } from './state.js'
 export { ALL_FLAVORS } from './types.js'
 export type {
+  AppAccess,
+  AppMode,
+  AppRole,
   EmulatorApp,
   EmulatorConfig,
   EmulatorMedia,

@@ -39,14 +39,18 @@ export class RateLimiter {
     const user = this.bump(`user:${rec.app.metaAppId}:${userKey}`, now, windowMs)
     const appPct = Math.min(100, Math.floor((app.count * 100) / appCalls))
     const userPct = Math.min(100, Math.floor((user.count * 100) / userCalls))
+    // Each host spells the app header its own way; BUC entries look alike on both.
     reply.header(
       'x-app-usage',
-      `{"call_count":${appPct},"total_time":${appPct},"total_cputime":${appPct}}`,
+      rec.flavor === 'facebook-login'
+        ? `{"call_count":${appPct},"total_time":${appPct},"total_cputime":${appPct}}`
+        : `{"call_volume":${appPct},"cpu_time":${appPct}}`,
     )
     const bucId = bucObjectId ?? (rec.flavor === 'instagram-login' ? rec.userId : rec.pageId)
     if (bucId !== undefined) {
       const minutes = user.count > userCalls ? Math.ceil((user.start + windowMs - now) / 60000) : 0
-      const type = rec.pageId !== undefined && bucObjectId === undefined ? 'pages' : 'instagram'
+      // A Page token counts against the Page's budget, whatever object it reads.
+      const type = rec.pageId !== undefined ? 'pages' : 'instagram'
       reply.header(
         'x-business-use-case-usage',
         `{"${bucId}":[{"type":"${type}","call_count":${userPct},"total_cputime":${userPct},"total_time":${userPct},"estimated_time_to_regain_access":${minutes}}]}`,
@@ -66,7 +70,8 @@ export class RateLimiter {
         )
       }
       if (rec.pageId !== undefined) {
-        throw new GraphError('(#32) Page request limit reached', { code: 32, isTransient: true })
+        // Meta's own wording, typo included.
+        throw new GraphError('(#32) Page request limited reached', { code: 32, isTransient: true })
       }
       throw new GraphError('(#17) User request limit reached', { code: 17, isTransient: true })
     }

@@ -28,6 +28,33 @@ export interface EmulatorApp {
   flavors?: FlavorName[]
   /** Default true; when false, `http:` redirect URIs are refused even if registered. */
   allowHttpRedirects?: boolean
+  /**
+   * `live` (default here, so existing setups keep working) or `development`, where only people
+   * with a role (see `roles`) can use the app. New apps at Meta start in development mode.
+   */
+  mode?: AppMode
+  /** People with a role on the app: developers, admins, Instagram testers. */
+  roles?: AppRole[]
+  /**
+   * `active` (default), `blocked` (Meta restricted the app: every call answers code 200
+   * `API access blocked.`) or `deactivated` (every call answers `API access deactivated…` under
+   * HTTP 200).
+   */
+  access?: AppAccess
+}
+
+/** Whether an app is in development mode or live. */
+export type AppMode = 'live' | 'development'
+
+/** Whether Meta lets the app call its APIs at all. */
+export type AppAccess = 'active' | 'blocked' | 'deactivated'
+
+/** A role on an app. `userId` is a Facebook user id or an Instagram account id. */
+export interface AppRole {
+  userId: string
+  role: 'admin' | 'developer' | 'tester'
+  /** An Instagram tester counts only once the invite is accepted (default true). */
+  accepted?: boolean
 }
 
 /** Instagram account types, as `account_type` reports them. */
@@ -160,8 +187,24 @@ export interface EmulatorConfig {
   codeLifetimeSec?: number
   /** Minimum token age before a refresh is accepted, seconds (default 86400). */
   refreshMinAgeSec?: number
-  /** `data:[…]` wrapper (documented, default) or the flat body some integrations report. */
+  /**
+   * Instagram Login's code exchange: `flat` (default, what live Meta sends:
+   * `{"access_token","user_id":<number>,"permissions":[…]}`) or `wrapped` (the documented
+   * `{"data":[{…,"user_id":"…","permissions":"a,b"}]}`).
+   */
   instagramExchangeShape?: 'wrapped' | 'flat'
+  /**
+   * `shut-down` (default, as Meta since 2024-12-04: every Basic Display call answers
+   * `Unsupported request - method type: …` and its dialog refuses) or `before-shutdown` (the old
+   * API works, for migration tests).
+   */
+  basicDisplay?: 'shut-down' | 'before-shutdown'
+  /**
+   * How an app in development mode refuses someone without a role: `unsupported-request`
+   * (default, graph.instagram.com today: HTTP 400 IGApiException 100 on every call) or
+   * `insufficient-developer-role` (older reports: the Instagram dialog refuses).
+   */
+  developmentModeRefusal?: 'unsupported-request' | 'insufficient-developer-role'
   /** Old long-lived token stops working at refresh (default false). */
   refreshInvalidatesOld?: boolean
   /** Refresh returns the same string with a new expiry (default false). */

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 
 import { IGB_INVALID_RESPONSE, IGB_NETWORK, IGB_TIMEOUT } from './error-codes.js'
+import type { SentToken } from './error-messages.js'
 import { BrokerError, MetaApiError } from './errors.js'
 import { TRANSIENT_RETRY_MS, classifyMetaError, readMetaErrorBody } from './graph-error.js'
 import type { MetaHost } from './hosts.js'
@@ -36,6 +37,8 @@ export interface ResponseContext {
   readonly method: string
   /** Already redacted. */
   readonly url: string
+  /** Which token the call carried; tells a missing token from a refused one (default `other`). */
+  readonly sentToken?: SentToken
 }
 
 /** A parsed Meta body with the usage headers of its response. */
@@ -58,7 +61,15 @@ export function responseContext(transport: Transport, request: MetaRequest): Res
     secrets: request.secrets,
     method: request.method,
     url: redactUrl(buildUrl(transport, request)),
+    sentToken: sentTokenOf(request),
   }
+}
+
+// Basic Display tokens start `IGQ`; Meta's answers to them need their own hint.
+function sentTokenOf(request: MetaRequest): SentToken {
+  const token = request.query?.['fb_exchange_token'] ?? request.query?.['access_token']
+  if (token === undefined || token === '') return 'none'
+  return token.startsWith('IGQ') ? 'basic-display' : 'other'
 }
 
 /**
@@ -173,7 +184,7 @@ export async function readMetaJson(response: Response, ctx: ResponseContext): Pr
   }
   const fields = readMetaErrorBody(body)
   if (fields !== null) {
-    const { action, retryAfterMs, hint } = classifyMetaError(fields, status, usage)
+    const { action, retryAfterMs, hint } = classifyMetaError(fields, status, usage, ctx.sentToken)
     const scrubbedText = scrub(text, ctx.secrets)
     const message = scrub(fields.message, ctx.secrets)
     throw new MetaApiError({
@@ -214,9 +225,12 @@ function rebuildResponse(original: Response, text: string, secrets: readonly str
   })
 }
 
-/** Whether a failed attempt may be repeated: 5xx, timeouts and network errors only. */
+/**
+ * Whether a failed attempt may be repeated: Meta's transient errors, timeouts and network errors
+ * only. A permission error sent with HTTP 500 is not one.
+ */
 export function isRetryable(err: unknown): boolean {
-  if (err instanceof MetaApiError) return err.status >= 500
+  if (err instanceof MetaApiError) return err.action === 'retry-later' && err.status >= 500
   if (err instanceof BrokerError) {
     if (err.code === IGB_TIMEOUT || err.code === IGB_NETWORK) return true
     return err.code === IGB_INVALID_RESPONSE && err.status !== undefined && err.status >= 500

@@ -30,11 +30,14 @@ export interface VerifySignedRequestOptions {
   readonly now?: () => number
 }
 
-const BASE64URL = /^[A-Za-z0-9_-]*={0,2}$/
+// Meta signs with unpadded base64url, but its own SDKs decode with `-_` turned into `+/` and
+// padding allowed, and live callbacks have been seen with a `=` appended: accept both alphabets
+// and padding, and nothing else.
+const BASE64_ANY = /^[A-Za-z0-9+/_-]*={0,2}$/
 
 function decodeBase64Url(part: string, what: string): Buffer {
-  const unpadded = part.replace(/=+$/, '')
-  if (!BASE64URL.test(part) || unpadded.length % 4 === 1) {
+  const unpadded = part.replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_')
+  if (!BASE64_ANY.test(part) || unpadded.length % 4 === 1) {
     throw new BrokerError(
       IGB_SIGNED_REQUEST_MALFORMED,
       `the signed_request ${what} is not base64url`,
@@ -66,8 +69,9 @@ function secretList(secrets: string | readonly string[]): readonly string[] {
 
 /**
  * Verifies a `signed_request` form field from Meta: `base64url(sig).base64url(payload)`, with
- * `sig = HMAC-SHA256(app secret, encoded payload)`. Any of several secrets may verify (key
- * rotation, or both the Meta and the Instagram app secret while it is unconfirmed which signs).
+ * `sig = HMAC-SHA256(app secret, encoded payload)`; standard base64 and `=` padding are read too.
+ * Any of several secrets may verify (key rotation, or both the Meta and the Instagram app secret
+ * while it is unconfirmed which signs).
  *
  * Error messages never include the value.
  *
@@ -99,7 +103,7 @@ export function verifySignedRequest(
   const encodedSig = value.slice(0, dot)
   const encodedPayload = value.slice(dot + 1)
   const sig = decodeBase64Url(encodedSig, 'signature')
-  decodeBase64Url(encodedPayload, 'payload')
+  const payloadBytes = decodeBase64Url(encodedPayload, 'payload')
 
   // The HMAC runs over the payload as sent (still encoded), not over the decoded JSON.
   let verified = false
@@ -116,9 +120,7 @@ export function verifySignedRequest(
 
   let payload: unknown
   try {
-    payload = parseMetaJson(
-      Buffer.from(encodedPayload.replace(/=+$/, ''), 'base64url').toString('utf8'),
-    )
+    payload = parseMetaJson(payloadBytes.toString('utf8'))
   } catch {
     throw new BrokerError(IGB_SIGNED_REQUEST_MALFORMED, 'the signed_request payload is not json')
   }

@@ -1,12 +1,19 @@
 /** One percentage reading from a Meta usage header. */
 export interface UsageEntry {
-  /** `app` for `X-App-Usage`, `business-use-case` for `X-Business-Use-Case-Usage`. */
-  readonly source: 'app' | 'business-use-case'
+  /**
+   * `app` for `X-App-Usage`, `business-use-case` for `X-Business-Use-Case-Usage`, `page` for the
+   * older `X-Page-Usage`, `ad-account` for `X-Ad-Account-Usage`.
+   */
+  readonly source: 'app' | 'business-use-case' | 'page' | 'ad-account'
   /** The business object (Page, Instagram account, …) the BUC entry counts against. */
   readonly businessId: string | null
-  /** BUC `type` (`instagram`, `pages`, …); `app` for the app-level header. */
+  /** BUC `type` (`instagram`, `pages`, …); else the source's name. */
   readonly type: string
-  /** Percentages (0–100, may exceed 100) of the allowance used. */
+  /**
+   * Percentages (0–100, may exceed 100) of the allowance used. graph.instagram.com writes them
+   * `call_volume` and `cpu_time`, graph.facebook.com `call_count`, `total_time` and
+   * `total_cputime`; both land here. `X-Ad-Account-Usage`'s `acc_id_util_pct` is a call count.
+   */
   readonly callCount: number
   readonly totalTime: number
   readonly totalCputime: number
@@ -31,7 +38,8 @@ type HeaderSource = Headers | Readonly<Record<string, string | readonly string[]
 const MINUTE_MS = 60_000
 
 /**
- * Reads `X-App-Usage` and `X-Business-Use-Case-Usage`.
+ * Reads `X-App-Usage`, `X-Business-Use-Case-Usage`, `X-Page-Usage` and `X-Ad-Account-Usage`, in
+ * the keys of either Graph host.
  *
  * Malformed headers are ignored rather than thrown on: they are advisory, and a broken header
  * must not fail a call that Meta answered.
@@ -44,6 +52,10 @@ export function parseUsageHeaders(headers: HeaderSource): UsageReading | null {
   const entries: UsageEntry[] = []
   const app = readJsonHeader(headers, 'x-app-usage')
   if (isRecord(app)) entries.push(toEntry(app, 'app', null, 'app'))
+  const page = readJsonHeader(headers, 'x-page-usage')
+  if (isRecord(page)) entries.push(toEntry(page, 'page', null, 'page'))
+  const adAccount = readJsonHeader(headers, 'x-ad-account-usage')
+  if (isRecord(adAccount)) entries.push(toEntry(adAccount, 'ad-account', null, 'ad-account'))
   const buc = readJsonHeader(headers, 'x-business-use-case-usage')
   if (isRecord(buc)) {
     for (const [businessId, list] of Object.entries(buc)) {
@@ -77,9 +89,13 @@ function toEntry(
     source,
     businessId,
     type,
-    callCount: percent(item['call_count']),
+    callCount: Math.max(
+      percent(item['call_count']),
+      percent(item['call_volume']),
+      percent(item['acc_id_util_pct']),
+    ),
     totalTime: percent(item['total_time']),
-    totalCputime: percent(item['total_cputime']),
+    totalCputime: Math.max(percent(item['total_cputime']), percent(item['cpu_time'])),
     regainAccessMs: percent(item['estimated_time_to_regain_access']) * MINUTE_MS,
   }
 }

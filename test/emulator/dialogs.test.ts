@@ -25,7 +25,7 @@ const IG_PARAMS = {
 }
 
 describe('§2.2 Instagram Login dialog (www.instagram.com)', () => {
-  test('a bad client_id shows an HTML error page and never redirects', async (t) => {
+  test('a bad client_id is refused as JSON in the Instagram dialect and never redirects', async (t) => {
     const emu = await emulator(t)
     for (const clientId of ['999', META_ID]) {
       const res = await fetch(
@@ -34,8 +34,12 @@ describe('§2.2 Instagram Login dialog (www.instagram.com)', () => {
       )
       assert.equal(res.status, 400)
       assert.equal(res.headers.get('location'), null)
-      assert.match(res.headers.get('content-type') ?? '', /text\/html/)
-      assert.match(await res.text(), /Invalid platform app/)
+      assert.match(res.headers.get('content-type') ?? '', /application\/json/)
+      assert.deepEqual(await res.json(), {
+        error_type: 'OAuthException',
+        code: 400,
+        error_message: 'Invalid platform app',
+      })
     }
   })
 
@@ -58,7 +62,7 @@ describe('§2.2 Instagram Login dialog (www.instagram.com)', () => {
     assert.match(await res.text(), /Invalid redirect_uri/)
   })
 
-  test('unknown and deprecated scopes show "Invalid scope field(s)"', async (t) => {
+  test('unknown and deprecated scopes answer "Invalid scope: [...]"', async (t) => {
     const emu = await emulator(t)
     const res = await fetch(
       authorizeUrl(emu, 'www.instagram.com', {
@@ -67,7 +71,10 @@ describe('§2.2 Instagram Login dialog (www.instagram.com)', () => {
       }),
     )
     assert.equal(res.status, 400)
-    assert.match(await res.text(), /Invalid scope field\(s\): business_basic/)
+    assert.equal(
+      ((await res.json()) as { error_message: string }).error_message,
+      'Invalid scope: [business_basic]',
+    )
   })
 
   test('missing parameters show the legacy message', async (t) => {
@@ -140,8 +147,28 @@ describe('§2.2 Instagram Login dialog (www.instagram.com)', () => {
 })
 
 describe('§1.1 Basic Display dialog (api.instagram.com)', () => {
-  test('user_profile is required; personal accounts are offered', async (t) => {
+  test('shut down by default: the dialog refuses Basic Display scopes', async (t) => {
     const emu = await emulator(t)
+    const res = await fetch(
+      authorizeUrl(emu, 'api.instagram.com', {
+        client_id: IG_ID,
+        redirect_uri: REDIRECT,
+        response_type: 'code',
+        scope: 'user_profile,user_media',
+      }),
+      { redirect: 'manual' },
+    )
+    assert.equal(res.status, 400)
+    assert.equal(res.headers.get('location'), null)
+    assert.deepEqual(await res.json(), {
+      error_type: 'OAuthException',
+      code: 400,
+      error_message: 'Invalid scope: [user_profile,user_media]',
+    })
+  })
+
+  test('before-shutdown: user_profile is required; personal accounts are offered', async (t) => {
+    const emu = await emulator(t, { config: { basicDisplay: 'before-shutdown' } })
     const bad = await fetch(
       authorizeUrl(emu, 'api.instagram.com', {
         client_id: IG_ID,

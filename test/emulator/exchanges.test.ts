@@ -72,7 +72,7 @@ describe('§2.4 code exchange (api.instagram.com/oauth/access_token)', () => {
       body: JSON.stringify(fields(code)),
     })
     assert.equal(res.status, 400)
-    assert.deepEqual(await res.json(), IG_ERROR('You must provide a client_id'))
+    assert.deepEqual(await res.json(), IG_ERROR('Missing required field client_id'))
     res = await igExchange(emu, fields(code))
     assert.equal(res.status, 200)
   })
@@ -86,19 +86,19 @@ describe('§2.4 code exchange (api.instagram.com/oauth/access_token)', () => {
       assert.equal(res.status, 400)
       assert.deepEqual(
         await res.json(),
-        IG_ERROR('Matching code was not found or was already used'),
+        IG_ERROR('Matching code was not found or was already used.'),
       )
     }
     const old = await igCode(emu)
     await emu.control.advanceClock(3600_000)
     assert.deepEqual(
       await (await igExchange(emu, fields(old))).json(),
-      IG_ERROR('Matching code was not found or was already used'),
+      IG_ERROR('Matching code was not found or was already used.'),
     )
   })
 
-  test('wrapped body: data[0] with IGAA token, string user_id and comma-separated permissions', async (t) => {
-    const emu = await emulator(t)
+  test('wrapped body (documented): data[0] with IGAA token, string user_id and comma-separated permissions', async (t) => {
+    const emu = await emulator(t, { config: { instagramExchangeShape: 'wrapped' } })
     const location = await consent(
       emu,
       authorizeUrl(emu, 'www.instagram.com', {
@@ -123,13 +123,17 @@ describe('§2.4 code exchange (api.instagram.com/oauth/access_token)', () => {
     assert.equal(entry.permissions, 'instagram_business_basic,instagram_business_manage_insights')
   })
 
-  test('flat body when config.instagramExchangeShape is flat', async (t) => {
-    const emu = await emulator(t, { config: { instagramExchangeShape: 'flat' } })
-    const body = (await (await igExchange(emu, fields(await igCode(emu)))).json()) as Record<
-      string,
-      unknown
-    >
-    assert.deepEqual(Object.keys(body), ['access_token', 'user_id', 'permissions'])
+  test('flat body by default (live): numeric user_id above 2^53 and a permissions array', async (t) => {
+    const emu = await emulator(t)
+    const text = await (await igExchange(emu, fields(await igCode(emu)))).text()
+    const m = /^\{"access_token":"(IGAA[^"]+)","user_id":(\d{17}),"permissions":(\[.*\])\}$/.exec(
+      text,
+    )
+    assert.ok(m, text)
+    assert.ok(BigInt(m[2]!) > BigInt(Number.MAX_SAFE_INTEGER))
+    assert.deepEqual(JSON.parse(m[3]!), ['instagram_business_basic'])
+    const me = await getJson(`${emu.url}/graph.instagram.com/me?fields=id&access_token=${m[1]!}`)
+    assert.equal(me.body.id, m[2])
   })
 
   test('multipart form data (curl -F) is accepted', async (t) => {
@@ -145,8 +149,15 @@ describe('§2.4 code exchange (api.instagram.com/oauth/access_token)', () => {
 })
 
 describe('§1.2 Basic Display code exchange', () => {
-  test('flat body with an IGQV token and a numeric user_id above MAX_SAFE_INTEGER, every digit kept', async (t) => {
+  test('shut down by default: a Basic Display code is refused', async (t) => {
     const emu = await emulator(t)
+    const res = await igExchange(emu, fields(await igCode(emu, PERSONAL, 'basic-display')))
+    assert.equal(res.status, 400)
+    assert.deepEqual(await res.json(), IG_ERROR('Unsupported request - method type: post'))
+  })
+
+  test('before-shutdown: flat body with an IGQV token and a numeric user_id above MAX_SAFE_INTEGER, every digit kept', async (t) => {
+    const emu = await emulator(t, { config: { basicDisplay: 'before-shutdown' } })
     const res = await igExchange(emu, fields(await igCode(emu, PERSONAL, 'basic-display')))
     assert.equal(res.status, 200)
     const text = await res.text()

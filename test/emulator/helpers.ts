@@ -160,8 +160,9 @@ export async function igLogin(
     redirect_uri: REDIRECT,
     code: codes[0]!,
   })
-  const body = (await res.json()) as { data: { access_token: string }[] }
-  return body.data[0]!.access_token
+  // Flat by default (live Meta), wrapped with `instagramExchangeShape: 'wrapped'`.
+  const body = (await res.json()) as { access_token?: string; data?: { access_token: string }[] }
+  return body.access_token ?? body.data![0]!.access_token
 }
 
 /** Short → long-lived Instagram token. */

@@ -39,7 +39,9 @@ describe('§2.5 long-lived token (graph.instagram.com/access_token)', () => {
     assert.equal(r.status, 400)
     const e = graphError(r.body)
     assert.equal(e.code, 190)
-    assert.equal(e.error_subcode, 463)
+    // graph.instagram.com writes subcode 0 for an expired token (graph.facebook.com: 463).
+    assert.equal(e.error_subcode, 0)
+    assert.equal(e.type, 'OAuthException')
     assert.match(
       e.message,
       /^Error validating access token: Session has expired on \w+day, \d{2}-\w{3}-\d{2} \d{2}:\d{2}:\d{2} P[SD]T\. The current time is .+\.$/,
@@ -84,7 +86,7 @@ describe('§1.4/§2.5 refresh (graph.instagram.com/refresh_access_token)', () =>
     await emu.control.advanceClock(60 * DAY)
     const expired = graphError((await getJson(refreshUrl(emu, long))).body)
     assert.equal(expired.code, 190)
-    assert.equal(expired.error_subcode, 463)
+    assert.equal(expired.error_subcode, 0)
   })
 
   test('after 24 h: a new token valid 60 days from the refresh; the old one keeps working', async (t) => {
@@ -256,8 +258,18 @@ describe('§6.1/§6.3 invalidated tokens', () => {
       assert.equal(e.code, 190)
       assert.equal(e.message, 'Invalid OAuth access token - Cannot parse access token')
     }
-    const missing = graphError((await getJson(`${emu.url}/graph.instagram.com/me`)).body)
-    assert.equal(missing.code, 2500)
+    // As live Meta answers a tokenless probe: no subcode, no fbtrace_id.
+    const missing = (await getJson(`${emu.url}/graph.instagram.com/me`)).body
+    assert.deepEqual(missing, {
+      error: { message: 'Invalid OAuth 2.0 Access Token', type: 'IGApiException', code: 190 },
+    })
+    // graph.facebook.com cannot decrypt a garbled EAA… string.
+    const garbled = graphError(
+      (await getJson(`${emu.url}/graph.facebook.com/v25.0/me?access_token=EAAgarbled`)).body,
+    )
+    assert.equal(garbled.message, 'The access token could not be decrypted')
+    const fbMissing = graphError((await getJson(`${emu.url}/graph.facebook.com/v25.0/me`)).body)
+    assert.equal(fbMissing.code, 2500)
   })
 
   test('revoke gives 458 and a password change 460, in the envelope with WWW-Authenticate', async (t) => {

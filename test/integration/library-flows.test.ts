@@ -59,7 +59,9 @@ describe('instagram-login through the emulator', () => {
     const code = await authorize(meta, '17841405793187218')
     const short = await meta.exchangeCode(code)
     assert.match(short.accessToken, /^IGAA/)
+    // Live Meta's flat answer: user_id a JSON number above 2^53, kept digit for digit.
     assert.ok(short.userId !== null && /^\d{17}$/.test(short.userId))
+    assert.ok(BigInt(short.userId) > BigInt(Number.MAX_SAFE_INTEGER))
     assert.deepEqual(short.permissions, ['instagram_business_basic'])
 
     await assert.rejects(meta.exchangeCode(code), (error: unknown) => {
@@ -172,7 +174,26 @@ describe('facebook-login through the emulator', () => {
 })
 
 describe('basic-display (legacy) through the emulator', () => {
-  test('warns once that Meta shut it down, and still plays the whole path', async () => {
+  test('shut down by default: a Basic Display token is refused, and the hint names the shutdown', async () => {
+    const meta = client('basic-display')
+    const { access_token: token } = await emulator.control.mintToken({
+      appId: DEMO_APP.instagramAppId,
+      userId: '17841400000000301',
+      flavor: 'basic-display',
+    })
+    await assert.rejects(meta.refreshLongLivedToken(token, { force: true }), (e: unknown) => {
+      assert.ok(e instanceof MetaApiError)
+      assert.deepEqual([e.status, e.code, e.type], [400, 100, 'IGApiException'])
+      assert.equal(e.message, 'Unsupported request - method type: get')
+      assert.equal(e.action, 'permission')
+      assert.match(e.hint ?? '', /Basic Display .*2024-12-04/)
+      return true
+    })
+  })
+
+  test('before-shutdown: warns once that Meta shut it down, and still plays the whole path', async (t) => {
+    await emulator.control.setConfig({ basicDisplay: 'before-shutdown' })
+    t.after(() => emulator.control.setConfig({ basicDisplay: 'shut-down' }))
     const warnings: string[] = []
     const meta = client('basic-display', warnings)
     assert.ok(warnings.includes('IGW_DEPRECATED_FLAVOR'))
@@ -188,5 +209,80 @@ describe('basic-display (legacy) through the emulator', () => {
     assert.equal(profile.username, 'emu_personal')
     assert.equal(profile.accountType, 'PERSONAL')
     assert.equal(profile.id, short.userId)
+  })
+})
+
+describe('app roles, development mode and blocked apps', () => {
+  const IG_APP = DEMO_APP.instagramAppId
+  const BUSINESS = '17841405793187218'
+
+  test('development mode: someone without a role gets "Unsupported request" on every call, until a tester role is accepted', async (t) => {
+    const meta = client('instagram-login')
+    const short = await meta.exchangeCode(await authorize(meta, BUSINESS))
+    await emulator.control.updateApp(IG_APP, {
+      mode: 'development',
+      roles: [{ userId: BUSINESS, role: 'tester', accepted: false }],
+    })
+    t.after(() => emulator.control.updateApp(IG_APP, { mode: 'live', roles: [] }))
+    await assert.rejects(meta.exchangeForLongLivedToken(short.accessToken), (e: unknown) => {
+      assert.ok(e instanceof MetaApiError)
+      assert.deepEqual([e.status, e.code, e.type], [400, 100, 'IGApiException'])
+      assert.equal(e.action, 'permission')
+      assert.match(e.hint ?? '', /Instagram tester/)
+      assert.doesNotMatch(e.hint ?? '', /Basic Display/)
+      return true
+    })
+    await emulator.control.updateApp(IG_APP, {
+      roles: [{ userId: BUSINESS, role: 'tester', accepted: true }],
+    })
+    const long = await meta.exchangeForLongLivedToken(short.accessToken)
+    assert.equal((await meta.getProfile(long.accessToken)).username, 'emu_business')
+  })
+
+  test('a blocked app answers "API access blocked." to a refresh; a deactivated one errors under HTTP 200', async (t) => {
+    const meta = client('instagram-login')
+    const { access_token: token } = await emulator.control.mintToken({
+      appId: IG_APP,
+      userId: BUSINESS,
+    })
+    t.after(() => emulator.control.updateApp(IG_APP, { access: 'active' }))
+    await emulator.control.updateApp(IG_APP, { access: 'blocked' })
+    await assert.rejects(meta.refreshLongLivedToken(token, { force: true }), (e: unknown) => {
+      assert.ok(e instanceof MetaApiError)
+      assert.deepEqual([e.code, e.type, e.message], [200, 'OAuthException', 'API access blocked.'])
+      assert.equal(e.action, 'permission')
+      assert.match(e.hint ?? '', /blocked/)
+      return true
+    })
+    await emulator.control.updateApp(IG_APP, { access: 'deactivated' })
+    await assert.rejects(meta.getProfile(token), (e: unknown) => {
+      assert.ok(e instanceof MetaApiError)
+      assert.equal(e.status, 200)
+      assert.equal(e.action, 'permission')
+      assert.match(e.message, /^API access deactivated/)
+      return true
+    })
+  })
+
+  test('a wrong Instagram app secret on the long-lived exchange is fix-request with a hint naming both secrets', async () => {
+    const meta = client('instagram-login')
+    const short = await meta.exchangeCode(await authorize(meta, BUSINESS))
+    const wrong = createMetaClient({
+      flavor: 'instagram-login',
+      appId: DEMO_APP.instagramAppId,
+      appSecret: DEMO_APP.metaAppSecret,
+      redirectUri: REDIRECT,
+      baseUrls: emulatorBaseUrls(emulator.url),
+      now,
+    })
+    await assert.rejects(wrong.exchangeForLongLivedToken(short.accessToken), (e: unknown) => {
+      assert.ok(e instanceof MetaApiError)
+      assert.deepEqual([e.code, e.message], [1, 'Error validating client secret.'])
+      assert.equal(e.action, 'fix-request')
+      assert.match(e.hint ?? '', /Instagram app secret/)
+      assert.match(e.hint ?? '', /Meta app secret/)
+      assert.doesNotMatch(JSON.stringify(e), new RegExp(DEMO_APP.metaAppSecret))
+      return true
+    })
   })
 })

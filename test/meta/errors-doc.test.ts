@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs'
 import { test } from 'node:test'
 
 import * as library from '../../src/index.js'
+import { CLASSIFIED_CODES, CLASSIFIED_SUBCODES } from '../../src/meta/graph-error.js'
 import { IGB_CODES, IGW_CODES } from '../../src/index.js'
 
 const doc = readFileSync(new URL('../../docs/errors.md', import.meta.url), 'utf8')
@@ -43,4 +44,15 @@ test('the MetaApiError action table lists every action', () => {
   for (const action of ['reauthorize', 'retry-later', 'fix-request', 'permission', 'unknown']) {
     assert.match(doc, new RegExp(`^\\| \`${action}\` +\\|`, 'm'))
   }
+})
+
+test('every Graph code and subcode the classification reads is in the action table', () => {
+  const table = doc.slice(
+    doc.indexOf('## MetaApiError actions'),
+    doc.indexOf('## BrokerError codes'),
+  )
+  const missing = [...CLASSIFIED_CODES, ...CLASSIFIED_SUBCODES].filter(
+    (code) => !new RegExp(`\\b${code}\\b`).test(table),
+  )
+  assert.deepEqual(missing, [])
 })

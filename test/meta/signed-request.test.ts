@@ -138,6 +138,25 @@ describe('verifySignedRequest success', () => {
     assert.ok(padded.length > value.length)
   })
 
+  test("standard base64 (+ and /) and padded parts verify, as Meta's SDKs decode them", () => {
+    // A payload whose base64 has + and /, signed over its standard spelling as sent.
+    const json = '{"user_id":"1","algorithm":"HMAC-SHA256","issued_at":1,"x":"~~~?>?>"}'
+    const payload = Buffer.from(json).toString('base64')
+    assert.match(payload, /[+/]/)
+    const sig = createHmac('sha256', SECRET).update(payload).digest('base64')
+    assert.equal(verifySignedRequest(`${sig}.${payload}`, SECRET).user_id, '1')
+    // The same bytes in another alphabet are not a forgery; other bytes still are.
+    const urlSig = sig.replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')
+    assert.equal(verifySignedRequest(`${urlSig}.${payload}`, SECRET).user_id, '1')
+    const forged = createHmac('sha256', 'other').update(payload).digest('base64')
+    assert.throws(() => verifySignedRequest(`${forged}.${payload}`, SECRET), {
+      code: 'IGB_SIGNED_REQUEST_BAD_SIGNATURE',
+    })
+    assert.throws(() => verifySignedRequest(`${sig}.${payload}*`, SECRET), {
+      code: 'IGB_SIGNED_REQUEST_MALFORMED',
+    })
+  })
+
   test('a numeric user_id keeps every digit', () => {
     const value = sign('{"user_id":17841405793187218,"algorithm":"HMAC-SHA256","issued_at":1}')
     assert.equal(verifySignedRequest(value, SECRET).user_id, '17841405793187218')

@@ -15,6 +15,17 @@ export const appSchema = z.strictObject({
   requireAppSecretProof: z.boolean().optional(),
   flavors: z.array(flavor).optional(),
   allowHttpRedirects: z.boolean().optional(),
+  mode: z.enum(['live', 'development']).optional(),
+  roles: z
+    .array(
+      z.strictObject({
+        userId: z.string().regex(/^\d+$/),
+        role: z.enum(['admin', 'developer', 'tester']),
+        accepted: z.boolean().optional(),
+      }),
+    )
+    .optional(),
+  access: z.enum(['active', 'blocked', 'deactivated']).optional(),
 })
 
 /** Body of PATCH /_emulator/apps/:id (ids cannot change). */
@@ -96,6 +107,8 @@ export const configPatchSchema = z.strictObject({
   codeLifetimeSec: z.number().int().positive().optional(),
   refreshMinAgeSec: z.number().int().min(0).optional(),
   instagramExchangeShape: z.enum(['wrapped', 'flat']).optional(),
+  basicDisplay: z.enum(['shut-down', 'before-shutdown']).optional(),
+  developmentModeRefusal: z.enum(['unsupported-request', 'insufficient-developer-role']).optional(),
   refreshInvalidatesOld: z.boolean().optional(),
   refreshReturnsSameToken: z.boolean().optional(),
   callbackSecret: z.enum(['instagram', 'meta']).optional(),

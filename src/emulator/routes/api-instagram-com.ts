@@ -1,6 +1,7 @@
 import { timingSafeEqual, createHash } from 'node:crypto'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { EmulatorContext } from '../app.js'
+import { assertAppActive, assertInstagramDialogRole } from '../app-access.js'
 import { InstagramOAuthError } from '../errors.js'
 import { bodyOf, sendJson } from '../http.js'
 import { infoOf } from '../request-info.js'
@@ -43,13 +44,14 @@ function exchangeCode(
     'redirect_uri',
     'code',
   ] as const) {
-    if (!f[field]) throw new InstagramOAuthError(`You must provide a ${field}`)
+    if (!f[field]) throw new InstagramOAuthError(`Missing required field ${field}`)
   }
   const clientId = f['client_id'] ?? ''
   const app = state.apps.find((a) => a.instagramAppId === clientId)
   // The Meta app id (with the Meta secret) is the classic mix-up: Meta calls it a bad platform app.
   if (!app) throw new InstagramOAuthError('Invalid platform app')
   infoOf(req).appId = app.metaAppId
+  assertAppActive(app)
   if (!secretsEqual(f['client_secret'] ?? '', app.instagramAppSecret)) {
     throw new InstagramOAuthError('Invalid client_secret')
   }
@@ -66,9 +68,13 @@ function exchangeCode(
     rec.flavor === 'facebook-login' ||
     now - rec.issuedAt >= state.config.codeLifetimeSec * 1000
   ) {
-    throw new InstagramOAuthError('Matching code was not found or was already used')
+    throw new InstagramOAuthError('Matching code was not found or was already used.')
   }
   if (rec.redirectUri !== f['redirect_uri']) throw new InstagramOAuthError('Invalid redirect_uri')
+  if (rec.flavor === 'basic-display' && state.config.basicDisplay === 'shut-down') {
+    throw new InstagramOAuthError('Unsupported request - method type: post')
+  }
+  assertInstagramDialogRole(state, app, rec.userId)
   // Instagram answers a used code exactly like an unknown one, so the record can go.
   state.codes.delete(code)
   infoOf(req).userId = rec.userId
@@ -97,12 +103,21 @@ function exchangeCode(
     lifetimeSec: state.config.shortLivedTokenSec,
   })
   infoOf(req).tokenFingerprint = token.fingerprint
-  const entry = {
-    access_token: token.token,
-    user_id: token.appScopedId,
-    permissions: rec.scopes.join(','),
+  if (state.config.instagramExchangeShape === 'wrapped') {
+    // As documented: a data array, the id as a string, the permissions comma-separated.
+    const entry = {
+      access_token: token.token,
+      user_id: token.appScopedId,
+      permissions: rec.scopes.join(','),
+    }
+    return sendJson(reply, { data: [entry] })
   }
-  return sendJson(reply, state.config.instagramExchangeShape === 'flat' ? entry : { data: [entry] })
+  // As live Meta answers: flat, user_id a JSON number above MAX_SAFE_INTEGER (written by hand so
+  // no digit is lost), permissions an array.
+  return sendJson(
+    reply,
+    `{"access_token":${JSON.stringify(token.token)},"user_id":${token.appScopedId},"permissions":${JSON.stringify(rec.scopes)}}`,
+  )
 }
 
 /** api.instagram.com: the code exchange (the authorize dialog lives in dialogs.ts). */

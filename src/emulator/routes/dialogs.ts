@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { EmulatorContext } from '../app.js'
-import { DialogError } from '../errors.js'
+import { assertInstagramDialogRole, hasAccess } from '../app-access.js'
+import { DialogError, InstagramDialogFail, InstagramOAuthError } from '../errors.js'
 import { formOf, queryOf } from '../http.js'
 import { infoOf } from '../request-info.js'
 import { CONFIG_ID_SCOPES, SCOPES, splitScopes } from '../scopes.js'
@@ -29,6 +30,9 @@ interface ValidAuthorize {
 
 const FB_URL_BLOCKED =
   "URL Blocked: This redirect failed because the redirect URI is not whitelisted in the app's Client OAuth Settings. Make sure Client and Web OAuth Login are on and add all your app domains as Valid OAuth Redirect URIs."
+
+const FB_APP_NOT_ACTIVE =
+  'App not active: This app is not currently accessible and the app developer is aware of the issue. You will be able to log in when the app is reactivated.'
 
 function redirectAllowed(app: EmulatorApp, uri: string): boolean {
   if (!app.redirectUris.includes(uri)) return false
@@ -83,31 +87,40 @@ function validate(
     }
   }
 
+  // Instagram's dialog answers refusals as JSON in its OAuth dialect, which browsers show as is.
   if (!clientId || !redirectUri || !p['response_type']) {
-    throw new DialogError(
+    throw new InstagramOAuthError(
       'You must include a valid client_id, response_type, and redirect_uri parameters',
-      'instagram',
     )
   }
   const app = state.apps.find((a) => a.instagramAppId === clientId)
-  if (!app) throw new DialogError('Invalid platform app', 'instagram')
+  if (!app) throw new InstagramOAuthError('Invalid platform app')
   const scopes = splitScopes(p['scope'])
-  const basic = scopes.length > 0 && scopes.every((s) => s in SCOPES['basic-display'])
+  const basicScopes = scopes.filter((s) => s in SCOPES['basic-display'])
+  const businessScopes = scopes.filter((s) => s.startsWith('instagram_business_'))
+  // A misspelled business scope reads as a user permission, so Meta calls the mix exclusive.
+  const misspelled = businessScopes.some((s) => !(s in SCOPES['instagram-login']))
+  if (misspelled || (basicScopes.length > 0 && businessScopes.length > 0)) {
+    throw new InstagramDialogFail('Business and user permissions are mutually exclusive')
+  }
+  const basic = scopes.length > 0 && basicScopes.length === scopes.length
   // api.instagram.com serves both Basic Display and (per the reference page) Instagram Login.
   const flavor: FlavorName =
     host === 'api.instagram.com' && basic ? 'basic-display' : 'instagram-login'
-  if (!state.flavorsOf(app).includes(flavor))
-    throw new DialogError('Invalid platform app', 'instagram')
-  if (!redirectAllowed(app, redirectUri)) throw new DialogError('Invalid redirect_uri', 'instagram')
+  if (!state.flavorsOf(app).includes(flavor)) throw new InstagramOAuthError('Invalid platform app')
+  if (!redirectAllowed(app, redirectUri)) throw new InstagramOAuthError('Invalid redirect_uri')
   if (p['response_type'] !== 'code') {
-    throw new DialogError(`Invalid response_type: ${p['response_type']}`, 'instagram')
+    throw new InstagramOAuthError(`Invalid response_type: ${p['response_type']}`)
+  }
+  if (flavor === 'basic-display' && state.config.basicDisplay === 'shut-down') {
+    throw new InstagramOAuthError(`Invalid scope: [${scopes.join(',')}]`)
   }
   const invalid = scopes.filter((s) => !(s in SCOPES[flavor]))
   if (scopes.length === 0 || invalid.length > 0) {
-    throw new DialogError(`Invalid scope field(s): ${invalid.join(',')}`, 'instagram')
+    throw new InstagramOAuthError(`Invalid scope: [${invalid.join(',')}]`)
   }
   if (flavor === 'basic-display' && !scopes.includes('user_profile')) {
-    throw new DialogError('Invalid scope field(s): user_profile is required', 'instagram')
+    throw new InstagramOAuthError('Invalid scope: [user_profile is required]')
   }
   return { app, flavor, redirectUri, scopes, state: p['state'], brand: 'instagram' }
 }
@@ -172,6 +185,9 @@ function handleDialog(
     throw new DialogError('Choose one of the listed accounts, then Allow or Cancel.', v.brand)
   }
   infoOf(req).userId = userId
+  if (v.brand === 'facebook' && !hasAccess(v.app, userId))
+    throw new DialogError(FB_APP_NOT_ACTIVE, 'facebook')
+  if (v.brand === 'instagram') assertInstagramDialogRole(ctx.state, v.app, userId)
   const code = ctx.state.mintCode({
     flavor: v.flavor,
     app: v.app,

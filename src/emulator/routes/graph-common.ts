@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { EmulatorContext } from '../app.js'
+import { assertAppActive, assertGraphInstagramRole, unsupportedRequest } from '../app-access.js'
 import { GraphError, tokenErrors } from '../errors.js'
 import { parseFields, renderFields, type FieldSpec } from '../fields.js'
 import { queryOf, sendJson } from '../http.js'
@@ -26,7 +27,9 @@ export function readToken(
 
 /**
  * Resolves and checks a token for a Graph host: unknown strings, tokens of the other host,
- * revoked, password-changed and expired tokens fail with code 190 and Meta's messages.
+ * revoked, password-changed and expired tokens fail with code 190 and Meta's messages. Before the
+ * token itself come the refusals Meta puts in front of every call: the Basic Display shutdown, a
+ * blocked app, a person without a role on an app in development mode.
  */
 export function authenticate(
   state: EmulatorState,
@@ -35,15 +38,23 @@ export function authenticate(
   graph: 'instagram' | 'facebook',
   isMe: boolean,
 ): TokenRecord {
-  if (!raw) throw tokenErrors.missing(isMe)
+  const onInstagram = graph === 'instagram'
+  if (!raw) throw onInstagram ? tokenErrors.missingOnInstagram() : tokenErrors.missing(isMe)
+  if (onInstagram && raw.startsWith('IGQ') && state.config.basicDisplay === 'shut-down') {
+    throw unsupportedRequest(req.method)
+  }
   const rec = state.tokens.get(raw)
-  if (!rec || (graph === 'instagram') !== (rec.flavor !== 'facebook-login')) {
+  if (!rec || onInstagram !== (rec.flavor !== 'facebook-login')) {
+    // graph.facebook.com decrypts what looks like its own token before it can say more.
+    if (!rec && !onInstagram && raw.startsWith('EAA')) throw tokenErrors.cannotDecrypt()
     throw tokenErrors.cannotParse()
   }
   const info = infoOf(req)
   info.appId = rec.app.metaAppId
   info.userId = rec.userId
   info.tokenFingerprint = rec.fingerprint
+  assertAppActive(rec.app)
+  if (onInstagram) assertGraphInstagramRole(state, rec.app, rec.userId, req.method)
   if (rec.invalid === 458) {
     throw tokenErrors.appRemoved(
       rec.flavor === 'facebook-login' ? rec.app.metaAppId : rec.app.instagramAppId,
@@ -52,7 +63,9 @@ export function authenticate(
   if (rec.invalid === 460) throw tokenErrors.passwordChanged()
   if (rec.invalid === 467) throw tokenErrors.replaced()
   const now = state.now()
-  if (rec.expiresAt !== 0 && now >= rec.expiresAt) throw tokenErrors.expired(rec.expiresAt, now)
+  if (rec.expiresAt !== 0 && now >= rec.expiresAt) {
+    throw tokenErrors.expired(rec.expiresAt, now, onInstagram ? 0 : 463)
+  }
   return rec
 }
 
@@ -213,11 +226,13 @@ export function answer(
   return sendJson(reply, body)
 }
 
-/** Graph's answer to a path it has no edge for. */
+/**
+ * Graph's answer to a path it has no edge for: it names what follows the node and its edge
+ * (`/v21.0/v21.0/me/messages` reads as node `v21.0`, edge `me`, and reports `/messages`).
+ */
 export function unknownPath(segments: string[]): GraphError {
-  return new GraphError(`Unknown path components: /${segments.slice(1).join('/')}`, {
-    code: 2500,
-  })
+  const rest = segments.length > 2 ? segments.slice(2) : segments.slice(1)
+  return new GraphError(`Unknown path components: /${rest.join('/')}`, { code: 2500 })
 }
 
 /** The query of a Graph request. */
@@ -232,8 +247,9 @@ export function fbInstagramUserNode(
     id: () => user.id,
     username: () => user.username,
     name: () => user.name,
-    biography: () => user.biography,
-    website: () => user.website,
+    // Graph leaves out a field the account never filled in (R60: no website).
+    biography: () => user.biography || undefined,
+    website: () => user.website || undefined,
     profile_picture_url: () => user.profilePictureUrl,
     followers_count: () => user.followersCount,
     follows_count: () => user.followsCount,

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { EmulatorContext } from '../app.js'
+import { assertAppActive } from '../app-access.js'
 import { GraphError, badParameter, tokenErrors, unsupportedGet } from '../errors.js'
 import { renderFields, type FieldSpec } from '../fields.js'
 import { formOf, sendJson } from '../http.js'
@@ -28,10 +29,18 @@ const noPermission = (): GraphError =>
 function requireApp(state: EmulatorState, p: Record<string, string | undefined>): EmulatorApp {
   const clientId = p['client_id']
   if (!clientId) throw badParameter('Missing client_id parameter.', 101)
+  // An Instagram app id gets this whatever the secret: Meta cannot load it as a Facebook app.
+  if (state.apps.some((a) => a.instagramAppId === clientId)) {
+    throw badParameter(
+      'Error validating application. Cannot get application info due to a system error.',
+      101,
+    )
+  }
   const app = state.apps.find((a) => a.metaAppId === clientId)
   if (!app || !state.flavorsOf(app).includes('facebook-login')) {
     throw badParameter('Error validating application. Invalid application ID.', 101)
   }
+  assertAppActive(app)
   if (!p['client_secret']) throw badParameter('Missing client_secret parameter.', 101)
   if (!secretsEqual(p['client_secret'], app.metaAppSecret)) {
     throw new GraphError('Error validating client secret.', { code: 1 })
@@ -86,7 +95,11 @@ function oauthAccessToken(
     })
   }
   if (state.now() - rec.issuedAt >= state.config.codeLifetimeSec * 1000) {
-    throw new GraphError('This authorization code has expired.', { code: 100, subcode: 36007 })
+    // As Meta sent it (no subcode; 36007 was never seen), with the invalid_code header.
+    throw new GraphError('This authorization code has expired.', {
+      code: 100,
+      wwwAuthenticate: 'invalid_code',
+    })
   }
   if (rec.redirectUri !== p['redirect_uri']) {
     throw new GraphError(
@@ -139,10 +152,11 @@ function debugToken(ctx: EmulatorContext, req: FastifyRequest, reply: FastifyRep
   const app = bar > 0 ? state.apps.find((a) => a.metaAppId === appToken.slice(0, bar)) : undefined
   if (!app || !secretsEqual(appToken.slice(bar + 1), app.metaAppSecret)) {
     throw badParameter(
-      '(#100) You must provide an app access token, or a user access token that is an owner or developer of the app',
+      '(#100) You must provide an app access token or a user access token that is an owner or developer of the app',
     )
   }
   infoOf(req).appId = app.metaAppId
+  assertAppActive(app)
   const input = q['input_token']
   if (!input) throw badParameter('(#100) The parameter input_token is required')
   const rec = state.tokens.get(input)

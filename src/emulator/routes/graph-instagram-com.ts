@@ -134,8 +134,9 @@ function userNode(
     followers_count: () => user.followersCount,
     follows_count: () => user.followsCount,
     media_count: () => user.media.length,
-    biography: () => user.biography,
-    website: () => user.website,
+    // Graph leaves out a field the account never filled in (R60: no website).
+    biography: () => user.biography || undefined,
+    website: () => user.website || undefined,
   })
 }
 

@@ -35,6 +35,15 @@ export const IGB_KEY_MISSING = 'IGB_KEY_MISSING'
  */
 export const IGB_DECRYPT_FAILED = 'IGB_DECRYPT_FAILED'
 
+/** Every code a {@link StoreError} can carry (docs/errors.md lists each). */
+export const STORE_ERROR_CODES = [
+  IGB_STORE_URL_UNSUPPORTED,
+  IGB_MIGRATION_FAILED,
+  IGB_KEYRING_INVALID,
+  IGB_KEY_MISSING,
+  IGB_DECRYPT_FAILED,
+] as const
+
 /** Every code a {@link StoreError} can carry. */
 export type StoreErrorCode =
   | typeof IGB_STORE_URL_UNSUPPORTED

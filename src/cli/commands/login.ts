@@ -658,7 +658,7 @@ function toCliError(failure: LoginFailure): CliError {
 }
 
 function dialogFailure(
-  code: string,
+  code: 'invalid_platform_app' | 'redirect_uri_not_registered' | 'scope_refused',
   message: string,
   redirectUri: string,
   flavor: FlavorName,

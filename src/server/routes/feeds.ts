@@ -13,7 +13,7 @@ import {
   listFeeds,
 } from '../../store/index.js'
 import type { FeedInfo } from '../../store/index.js'
-import { errorBody } from '../respond.js'
+import { errorBody, sendError } from '../errors.js'
 import { errorSchema } from './schemas.js'
 
 /** The header marking a feed copy served because Meta failed at the last attempt. */
@@ -125,7 +125,7 @@ export function publicFeedRoutes(app: FastifyInstance, deps: { publisher: FeedPu
       } catch (error) {
         if (error instanceof ServiceError) {
           allowOrigin(request, reply, [])
-          return reply.code(error.status).send(errorBody(error))
+          return sendError(reply, error)
         }
         throw error
       }

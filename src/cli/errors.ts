@@ -1,8 +1,6 @@
-import { StartupError } from '../app/startup-error.js'
-import { ServiceError } from '../broker/service-error.js'
+import type { StartupErrorCode } from '../app/startup-error.js'
 import type { ServiceErrorCode } from '../broker/service-error.js'
 import type { BrokerErrorCode } from '../meta/index.js'
-import { StoreError } from '../store/store-error.js'
 import type { StoreErrorCode } from '../store/store-error.js'
 import { EXIT } from './exit-codes.js'
 import type { ExitCode } from './exit-codes.js'
@@ -147,27 +145,22 @@ export function cliFailureOf(error: unknown): CliFailure {
   if (error instanceof CliError) {
     return { exit: error.exitCode, code: error.code, message: error.message, fix: error.fix }
   }
-  if (error instanceof StartupError) {
-    return { exit: EXIT.usage, code: error.code, message: error.message, fix: error.fix }
+  // Told apart by name and read by field, so that printing help loads none of config.js (zod),
+  // the store or the broker.
+  const named = error as Partial<{ name: string; code: string; fix: string; hint: string }>
+  if (error instanceof Error && named.name === 'StartupError') {
+    const code = named.code as StartupErrorCode
+    return { exit: EXIT.usage, code, message: error.message, fix: named.fix }
   }
-  if (error instanceof ServiceError) {
-    const mapped = SERVICE_FAILURES[error.code]
-    return {
-      exit: mapped.exit,
-      code: error.code,
-      message: error.message,
-      fix: error.hint ?? mapped.fix,
-    }
+  if (error instanceof Error && named.name === 'ServiceError') {
+    const code = named.code as ServiceErrorCode
+    const mapped = SERVICE_FAILURES[code]
+    return { exit: mapped.exit, code, message: error.message, fix: named.hint ?? mapped.fix }
   }
-  if (error instanceof StoreError) {
-    return {
-      exit: STORE_EXIT[error.code],
-      code: error.code,
-      message: error.message,
-      fix: undefined,
-    }
+  if (error instanceof Error && named.name === 'StoreError') {
+    const code = named.code as StoreErrorCode
+    return { exit: STORE_EXIT[code], code, message: error.message, fix: undefined }
   }
-  // Checked by name so that start-up never loads config.js (and zod) just to print help.
   if (error instanceof Error && error.name === 'ConfigError') {
     const variable = (error as Error & { variable?: string }).variable
     return {

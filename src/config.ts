@@ -158,9 +158,7 @@ function readEnvironment(
 ): Record<string, string | undefined> {
   const path = options.envFile === undefined ? '.env' : options.envFile
   const merged: Record<string, string | undefined> =
-    path === false || !existsSync(path)
-      ? {}
-      : parseEnv(readFileSync(path, 'utf8'))
+    path === false || !existsSync(path) ? {} : parseEnv(readFileSync(path, 'utf8'))
   for (const [key, value] of Object.entries(env)) {
     if (key.startsWith('IGTOKEN_') && value !== undefined) merged[key] = value
   }

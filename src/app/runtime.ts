@@ -80,7 +80,9 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
     if (role !== 'cli') await refuseUnopenableSecrets(store, keyring)
     const target = await openMetaTarget(config, {
       startEmulator: role === 'serve',
-      ...(options.seedHostileUser === undefined ? {} : { seedHostileUser: options.seedHostileUser }),
+      ...(options.seedHostileUser === undefined
+        ? {}
+        : { seedHostileUser: options.seedHostileUser }),
     })
     cleanups.push(() => target.close())
     const now = options.now ?? Date.now

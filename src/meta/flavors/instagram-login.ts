@@ -43,7 +43,8 @@ export const instagramLogin: Flavor = Object.freeze({
   minRefreshAgeSeconds: DAY,
   refreshable: true,
   appCredentials: 'instagram-app',
-  appCredentialsPath: 'App Dashboard > Instagram > API setup with Instagram login > Business login settings',
+  appCredentialsPath:
+    'App Dashboard > Instagram > API setup with Instagram login > Business login settings',
   inspectsWithAppToken: false,
   errorDialect: 'instagram-oauth',
   profileFields: [

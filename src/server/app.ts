@@ -15,7 +15,7 @@ import { getToken, listAccounts, migrationStatus, soonestTokenExpiry } from '../
 import { loggerOptions } from './logger.js'
 import { createMetrics } from './plugins/metrics.js'
 import type { Metrics } from './plugins/metrics.js'
-import { errorBody, toHttpFailure } from './errors.js'
+import { errorBody, httpStatusOf, sendError, toHttpFailure } from './errors.js'
 import { wantsJson } from './respond.js'
 import { apiRoutes } from './routes/api.js'
 import { connectRoutes } from './routes/connect.js'
@@ -123,10 +123,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   })
   app.setNotFoundHandler((request, reply) => {
     const failure = new ServiceError('not_found', 'there is nothing at this address')
-    if (wantsJson(request) || request.url.startsWith('/api/'))
-      return reply.code(404).send(errorBody(failure))
+    if (wantsJson(request) || request.url.startsWith('/api/')) return sendError(reply, failure)
     return reply
-      .code(404)
+      .code(httpStatusOf(failure))
       .type('text/html; charset=utf-8')
       .send(
         renderPage('./message', {

@@ -13,7 +13,7 @@ import {
   listFeeds,
 } from '../../store/index.js'
 import type { FeedInfo } from '../../store/index.js'
-import { errorBody, sendError } from '../errors.js'
+import { sendError } from '../errors.js'
 import { errorSchema } from './schemas.js'
 
 /** The header marking a feed copy served because Meta failed at the last attempt. */
@@ -130,9 +130,7 @@ export function publicFeedRoutes(app: FastifyInstance, deps: { publisher: FeedPu
         throw error
       }
       if (copy === undefined) {
-        return reply
-          .code(404)
-          .send(errorBody(new ServiceError('not_found', 'there is no feed at this address')))
+        return sendError(reply, new ServiceError('not_found', 'there is no feed at this address'))
       }
       allowOrigin(request, reply, copy.allowedOrigins)
       void reply

@@ -4,6 +4,33 @@ import { defineConfig } from 'eslint/config'
 import globals from 'globals'
 import tseslint from 'typescript-eslint'
 
+/**
+ * The layers' arrows (docs/architecture.md): a folder may not import the folders named here.
+ * `meta`, `store` and `emulator` are leaves; the broker (the domain) knows no edge.
+ */
+const LAYERS = {
+  'src/meta/**': ['broker', 'store', 'server', 'cli', 'app', 'emulator', 'config'],
+  'src/emulator/**': ['meta', 'broker', 'store', 'server', 'cli', 'app', 'config'],
+  'src/store/**': ['broker', 'server', 'cli', 'app', 'emulator'],
+  'src/broker/**': ['server', 'cli', 'app'],
+}
+
+/** One `no-restricted-imports` block per layer. */
+const layerRules = Object.entries(LAYERS).map(([files, forbidden]) => ({
+  files: [files],
+  rules: {
+    'no-restricted-imports': [
+      'error',
+      {
+        patterns: forbidden.map((folder) => ({
+          group: folder === 'config' ? ['**/config.js', '**/config-*.js'] : [`**/${folder}/**`],
+          message: `${files.split('/')[1] ?? ''} may not import ${folder} (docs/architecture.md)`,
+        })),
+      },
+    ],
+  },
+}))
+
 export default defineConfig(
   { ignores: ['dist/**', 'node_modules/**', 'data/**', 'test-artifacts/**'] },
   js.configs.recommended,
@@ -26,6 +53,7 @@ export default defineConfig(
       '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true }],
     },
   },
+  ...layerRules,
   {
     files: ['test/**/*.ts', 'bench/**/*.ts'],
     rules: {

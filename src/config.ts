@@ -1,216 +1,24 @@
-import { existsSync, readFileSync, statSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { parseEnv } from 'node:util'
-import { z } from 'zod'
+import type { z } from 'zod'
+import { SECRET_VARIABLES, schema, shape } from './config-schema.js'
+import type { FLAVOR_NAMES, LOG_LEVELS } from './config-schema.js'
+import type {
+  DashboardConfig,
+  DatabaseConfig,
+  FeedConfig,
+  RefreshConfig,
+  WebhookConfig,
+} from './config-types.js'
 
-/** The login flavors the service can run with. */
-export const FLAVOR_NAMES = ['instagram-login', 'facebook-login', 'basic-display'] as const
-
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
-
-/** How PostgreSQL connections use TLS, with libpq's meaning of each `sslmode`. */
-export const SSL_MODES = ['disable', 'require', 'verify-ca', 'verify-full'] as const
-
-/** Variables whose values are secret: a validation error names them but never echoes the value. */
-const SECRET_VARIABLES = new Set([
-  'IGTOKEN_APP_SECRET',
-  'IGTOKEN_META_APP_SECRET',
-  'IGTOKEN_ENCRYPTION_KEYS',
-  'IGTOKEN_ADMIN_PASSWORD',
-  'IGTOKEN_WEBHOOK_VERIFY_TOKEN',
-])
-
-const port = (fallback: number) =>
-  z.coerce
-    .number({ error: 'expected a port number' })
-    .int('expected a whole port number')
-    .min(1, 'expected a port between 1 and 65535')
-    .max(65535, 'expected a port between 1 and 65535')
-    .default(fallback)
-
-const httpUrl = z
-  .string()
-  .trim()
-  .refine((value) => {
-    try {
-      const url = new URL(value)
-      return url.protocol === 'http:' || url.protocol === 'https:'
-    } catch {
-      return false
-    }
-  }, 'expected an http:// or https:// URL')
-  .transform((value) => value.replace(/\/+$/, ''))
-
-const optionalText = z
-  .string()
-  .trim()
-  .transform((value) => (value === '' ? undefined : value))
-  .optional()
-
-const positiveInt = (fallback: number) =>
-  z.coerce
-    .number()
-    .int('expected a whole number')
-    .positive('expected a positive number')
-    .default(fallback)
-
-const shape = {
-  IGTOKEN_HOST: z.string().trim().min(1).default('127.0.0.1'),
-  IGTOKEN_PORT: port(8787),
-  IGTOKEN_PUBLIC_URL: httpUrl.optional(),
-  IGTOKEN_DATA_DIR: z.string().trim().min(1).default('./data'),
-  IGTOKEN_DATABASE_URL: optionalText,
-  IGTOKEN_DATABASE_POOL_SIZE: z.coerce
-    .number()
-    .int('expected a whole number')
-    .min(1, 'expected 1 to 1000 connections')
-    .max(1000, 'expected 1 to 1000 connections')
-    .default(10),
-  IGTOKEN_DATABASE_STATEMENT_TIMEOUT_MS: z.coerce
-    .number()
-    .int('expected a whole number of milliseconds')
-    .min(0, 'expected 0 (no limit) or more milliseconds')
-    .default(30_000),
-  IGTOKEN_DATABASE_SSL_MODE: optionalText.pipe(
-    z.enum(SSL_MODES, { error: `expected one of ${SSL_MODES.join(', ')}` }).optional(),
-  ),
-  IGTOKEN_DATABASE_SSL_CA_FILE: optionalText.pipe(
-    z
-      .string()
-      .refine(
-        (path) => existsSync(path) && statSync(path).isFile(),
-        'expected the path of a readable PEM file',
-      )
-      .optional(),
-  ),
-  IGTOKEN_APP_ID: optionalText.pipe(
-    z.string().regex(/^\d+$/, 'expected the numeric app id from the App Dashboard').optional(),
-  ),
-  IGTOKEN_APP_SECRET: optionalText,
-  IGTOKEN_META_APP_SECRET: optionalText,
-  IGTOKEN_FLAVOR: z
-    .enum(FLAVOR_NAMES, { error: `expected one of ${FLAVOR_NAMES.join(', ')}` })
-    .default('instagram-login'),
-  IGTOKEN_SCOPES: optionalText,
-  IGTOKEN_REDIRECT_URI: httpUrl.optional(),
-  IGTOKEN_GRAPH_VERSION: z
-    .string()
-    .trim()
-    .regex(/^v\d+\.\d+$/, 'expected a Graph API version such as v25.0')
-    .default('v25.0'),
-  IGTOKEN_ENCRYPTION_KEYS: optionalText,
-  IGTOKEN_META_EMULATOR_URL: httpUrl.optional(),
-  IGTOKEN_EMULATOR_PORT: port(8788),
-  IGTOKEN_LOG_LEVEL: z
-    .enum(LOG_LEVELS, { error: `expected one of ${LOG_LEVELS.join(', ')}` })
-    .default('info'),
-  IGTOKEN_TRUST_PROXY: z
-    .enum(['true', 'false', '1', '0'], { error: 'expected true or false' })
-    .default('false')
-    .transform((value) => value === 'true' || value === '1'),
-  IGTOKEN_RATE_LIMIT_PER_MINUTE: positiveInt(300),
-  IGTOKEN_CONNECT_STATE_TTL_SECONDS: positiveInt(600),
-  IGTOKEN_TOKEN_CACHE_SECONDS: z.coerce.number().int().min(0).default(30),
-  IGTOKEN_REFRESH_ON_READ_WITHIN_DAYS: positiveInt(7),
-  IGTOKEN_ADMIN_PASSWORD: optionalText.pipe(
-    z.string().min(10, 'expected at least 10 characters').optional(),
-  ),
-  IGTOKEN_SESSION_TTL_HOURS: positiveInt(12),
-  IGTOKEN_FEED_REFRESH_SECONDS: positiveInt(300),
-  IGTOKEN_FEED_ITEMS: z.coerce
-    .number()
-    .int('expected a whole number')
-    .min(1, 'expected 1 to 100')
-    .max(100, 'expected 1 to 100')
-    .default(12),
-  IGTOKEN_REFRESH_ENABLED: z
-    .enum(['true', 'false', '1', '0'], { error: 'expected true or false' })
-    .default('true')
-    .transform((value) => value === 'true' || value === '1'),
-  IGTOKEN_REFRESH_DAYS_LEFT: z.coerce
-    .number()
-    .int('expected a whole number of days')
-    .min(2, 'expected between 2 and 58 days')
-    .max(58, 'expected between 2 and 58 days')
-    .default(45),
-  IGTOKEN_REFRESH_JITTER_HOURS: z.coerce
-    .number()
-    .min(0, 'expected 0 to 72 hours')
-    .max(72, 'expected 0 to 72 hours')
-    .default(12),
-  IGTOKEN_REFRESH_CONCURRENCY: z.coerce
-    .number()
-    .int('expected a whole number')
-    .min(1, 'expected 1 to 1000')
-    .max(1000, 'expected 1 to 1000')
-    .default(20),
-  IGTOKEN_REFRESH_BATCH_SIZE: z.coerce
-    .number()
-    .int('expected a whole number')
-    .min(1, 'expected 1 to 500')
-    .max(500, 'expected 1 to 500')
-    .default(100),
-  IGTOKEN_REFRESH_POLL_SECONDS: positiveInt(30),
-  IGTOKEN_REFRESH_LEASE_SECONDS: positiveInt(120),
-  IGTOKEN_REFRESH_EXPIRING_DAYS: positiveInt(7),
-  IGTOKEN_WEBHOOK_TIMEOUT_SECONDS: positiveInt(10),
-  IGTOKEN_WEBHOOK_RETRY_HOURS: positiveInt(24),
-  IGTOKEN_WEBHOOK_CONCURRENCY: positiveInt(8),
-  IGTOKEN_WEBHOOK_POLL_SECONDS: positiveInt(5),
-  IGTOKEN_WEBHOOK_ALLOW_HOSTS: optionalText,
-}
-
-/** Every variable the service reads (docs/configuration.md documents each; a test checks). */
-export const CONFIG_VARIABLES: readonly string[] = Object.keys(shape)
-
-const schema = z.object(shape).superRefine((env, ctx) => {
-  const postgres = /^postgres(ql)?:\/\//i.test(env.IGTOKEN_DATABASE_URL ?? '')
-  for (const variable of ['IGTOKEN_DATABASE_SSL_MODE', 'IGTOKEN_DATABASE_SSL_CA_FILE'] as const) {
-    if (env[variable] !== undefined && !postgres) {
-      ctx.addIssue({
-        code: 'custom',
-        path: [variable],
-        message: 'only applies to a postgres:// IGTOKEN_DATABASE_URL',
-      })
-    }
-  }
-  if (
-    env.IGTOKEN_DATABASE_SSL_MODE !== undefined &&
-    postgres &&
-    /[?&](sslmode|ssl|sslrootcert)=/i.test(env.IGTOKEN_DATABASE_URL ?? '')
-  ) {
-    ctx.addIssue({
-      code: 'custom',
-      path: ['IGTOKEN_DATABASE_SSL_MODE'],
-      message:
-        'IGTOKEN_DATABASE_URL already sets ssl options; set TLS in one place (the URL would win)',
-    })
-  }
-  if (
-    env.IGTOKEN_DATABASE_SSL_CA_FILE !== undefined &&
-    (env.IGTOKEN_DATABASE_SSL_MODE === undefined || env.IGTOKEN_DATABASE_SSL_MODE === 'disable')
-  ) {
-    ctx.addIssue({
-      code: 'custom',
-      path: ['IGTOKEN_DATABASE_SSL_CA_FILE'],
-      message: 'needs IGTOKEN_DATABASE_SSL_MODE=verify-full, verify-ca or require',
-    })
-  }
-  if (env.IGTOKEN_APP_ID !== undefined && env.IGTOKEN_APP_SECRET === undefined) {
-    ctx.addIssue({
-      code: 'custom',
-      path: ['IGTOKEN_APP_SECRET'],
-      message: 'is required when IGTOKEN_APP_ID is set (the app secret paired with that id)',
-    })
-  }
-  if (env.IGTOKEN_APP_ID !== undefined && env.IGTOKEN_ENCRYPTION_KEYS === undefined) {
-    ctx.addIssue({
-      code: 'custom',
-      path: ['IGTOKEN_ENCRYPTION_KEYS'],
-      message:
-        'is required with a real app: run "igtoken encryption-key" and set what it prints (id:base64 key)',
-    })
-  }
-})
+export { CONFIG_VARIABLES, FLAVOR_NAMES, SSL_MODES } from './config-schema.js'
+export type {
+  DashboardConfig,
+  DatabaseConfig,
+  FeedConfig,
+  RefreshConfig,
+  WebhookConfig,
+} from './config-types.js'
 
 /** The service's configuration: read once at start, validated, frozen. */
 export interface Config {
@@ -250,59 +58,6 @@ export interface Config {
   readonly webhooks: WebhookConfig
 }
 
-/** Settings of the refresh engine (`IGTOKEN_REFRESH_*`). */
-export interface RefreshConfig {
-  /** Run the engine inside `igtoken serve` (`igtoken worker` always runs it). */
-  readonly enabled: boolean
-  /** Refresh Instagram tokens once fewer than this many days of their 60 remain. */
-  readonly daysLeft: number
-  readonly jitterHours: number
-  readonly concurrency: number
-  readonly batchSize: number
-  readonly pollMs: number
-  readonly leaseMs: number
-  /** Send `token.expiring` this close to expiry when a token is not refreshed. */
-  readonly expiringWithinMs: number
-}
-
-/** Settings of webhook delivery (`IGTOKEN_WEBHOOK_*`). */
-export interface WebhookConfig {
-  readonly timeoutMs: number
-  /** Retries stop this long after the event. */
-  readonly retryWindowMs: number
-  readonly concurrency: number
-  readonly pollMs: number
-  /** Internal hosts, addresses or CIDR ranges webhooks may reach on purpose. */
-  readonly allowHosts: readonly string[]
-}
-
-/** Settings of the dashboard (`IGTOKEN_ADMIN_PASSWORD`, `IGTOKEN_SESSION_TTL_HOURS`). */
-export interface DashboardConfig {
-  /** Operators sign in with it; unset: no password sign-in (demo mode prints a one-time link). */
-  readonly adminPassword: string | undefined
-  readonly sessionTtlMs: number
-}
-
-/** Settings of public feeds (`IGTOKEN_FEED_*`). */
-export interface FeedConfig {
-  /** A feed asks Meta at most once per this long, whatever the traffic. */
-  readonly refreshMs: number
-  /** Media items a new feed shows unless told otherwise. */
-  readonly defaultItems: number
-}
-
-/** Connection settings of the database (`IGTOKEN_DATABASE_*`). */
-export interface DatabaseConfig {
-  /** PostgreSQL connections per process. */
-  readonly poolSize: number
-  /** PostgreSQL `statement_timeout`, ms; 0 = no limit. */
-  readonly statementTimeoutMs: number
-  /** TLS towards PostgreSQL; undefined = whatever the URL says (pg's default: none). */
-  readonly sslMode: (typeof SSL_MODES)[number] | undefined
-  /** PEM file with the certificate authorities to trust (instead of Node's bundled ones). */
-  readonly sslCaFile: string | undefined
-}
-
 /** A configuration problem: `message` is one line naming the variable and what is expected. */
 export class ConfigError extends Error {
   override name = 'ConfigError'
@@ -323,22 +78,13 @@ export function loadConfig(
   env: NodeJS.ProcessEnv = process.env,
   options: { envFile?: string | false } = {},
 ): Config {
-  const fromFile = readEnvFile(options.envFile === undefined ? '.env' : options.envFile)
-  const merged: Record<string, string | undefined> = { ...fromFile }
-  for (const [key, value] of Object.entries(env)) {
-    if (key.startsWith('IGTOKEN_') && value !== undefined) merged[key] = value
-  }
-
+  const merged = readEnvironment(env, options)
   const parsed = schema.safeParse(merged)
   if (!parsed.success) {
     const issue = parsed.error.issues[0]
     const variable = typeof issue?.path[0] === 'string' ? issue.path[0] : 'configuration'
-    let message = issue?.message ?? 'is not valid'
-    const value = merged[variable]
-    if (value !== undefined && !SECRET_VARIABLES.has(variable) && issue?.code !== 'custom') {
-      message += `, got ${JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value)}`
-    }
-    throw new ConfigError(variable, message)
+    const message = issue?.message ?? 'is not valid'
+    throw new ConfigError(variable, withValue(variable, message, merged[variable], issue?.code))
   }
   const e = parsed.data
   const publicUrl = e.IGTOKEN_PUBLIC_URL ?? `http://127.0.0.1:${e.IGTOKEN_PORT}`
@@ -402,7 +148,78 @@ export function loadConfig(
   return Object.freeze(config)
 }
 
-function readEnvFile(path: string | false): Record<string, string> {
-  if (path === false || !existsSync(path)) return {}
-  return parseEnv(readFileSync(path, 'utf8')) as Record<string, string>
+/** Where the variables come from: `.env` beneath the environment (the environment wins). */
+export interface EnvironmentOptions {
+  /** The file to read; default `.env` in the working folder; `false`: none. */
+  readonly envFile?: string | false
+}
+
+/** The `IGTOKEN_*` variables of `.env` beneath those of the environment: the service and the CLI alike. */
+function readEnvironment(
+  env: NodeJS.ProcessEnv,
+  options: EnvironmentOptions,
+): Record<string, string | undefined> {
+  const path = options.envFile === undefined ? '.env' : options.envFile
+  const merged: Record<string, string | undefined> =
+    path === false || !existsSync(path) ? {} : parseEnv(readFileSync(path, 'utf8'))
+  for (const [key, value] of Object.entries(env)) {
+    if (key.startsWith('IGTOKEN_') && value !== undefined) merged[key] = value
+  }
+  return merged
+}
+
+function withValue(
+  variable: string,
+  message: string,
+  value: string | undefined,
+  issue: string | undefined,
+): string {
+  if (value === undefined || SECRET_VARIABLES.has(variable) || issue === 'custom') return message
+  return `${message}, got ${JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value)}`
+}
+
+/** What `igtoken login`, `inspect` and `refresh` read; unset variables stay undefined. */
+export interface CliSettings {
+  readonly flavor: (typeof FLAVOR_NAMES)[number] | undefined
+  readonly appId: string | undefined
+  readonly appSecret: string | undefined
+  /** `IGTOKEN_SCOPES` as written (the commands split and check it). */
+  readonly scopes: string | undefined
+  readonly emulatorUrl: string | undefined
+  readonly graphVersion: string | undefined
+}
+
+/**
+ * The settings of the CLI's own commands, read like the service's ({@link loadConfig}): `.env`
+ * beneath the environment, each variable checked by the service's own rule. Only the variables
+ * these commands use are read, so `igtoken login` works without a database or keys.
+ *
+ * @throws {ConfigError} naming the first wrong variable; secret values are never echoed.
+ */
+export function loadCliSettings(
+  env: NodeJS.ProcessEnv = process.env,
+  options: EnvironmentOptions = {},
+): CliSettings {
+  const merged = readEnvironment(env, options)
+  const read = <K extends keyof typeof shape>(
+    variable: K,
+  ): z.output<(typeof shape)[K]> | undefined => {
+    const value = merged[variable]
+    if (value === undefined || value.trim() === '') return undefined
+    const parsed = shape[variable].safeParse(value)
+    if (parsed.success) return parsed.data as z.output<(typeof shape)[K]>
+    const issue = parsed.error.issues[0]
+    throw new ConfigError(
+      variable,
+      withValue(variable, issue?.message ?? 'is not valid', value, issue?.code),
+    )
+  }
+  return Object.freeze({
+    flavor: read('IGTOKEN_FLAVOR'),
+    appId: read('IGTOKEN_APP_ID'),
+    appSecret: read('IGTOKEN_APP_SECRET'),
+    scopes: read('IGTOKEN_SCOPES'),
+    emulatorUrl: read('IGTOKEN_META_EMULATOR_URL'),
+    graphVersion: read('IGTOKEN_GRAPH_VERSION'),
+  })
 }

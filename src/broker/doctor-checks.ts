@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs'
 import type { Config } from '../config.js'
-import { BrokerError, MetaApiError } from '../meta/index.js'
+import { BrokerError, MetaApiError, getFlavor } from '../meta/index.js'
 import type { MetaClient } from '../meta/index.js'
 import { checkKeysOpenEverything, migrationStatus, parseStoreUrl } from '../store/index.js'
 import type { Keyring, StoreContext } from '../store/index.js'
@@ -109,12 +109,13 @@ export function checkAppIdRoles(
       'to go live set IGTOKEN_APP_ID, IGTOKEN_APP_SECRET and IGTOKEN_ENCRYPTION_KEYS',
     )
   }
-  if (config.flavor === 'facebook-login') {
+  const flavor = getFlavor(config.flavor)
+  if (flavor.appCredentials === 'meta-app') {
     return result(
       'app_ids',
       title,
       'pass',
-      `IGTOKEN_APP_ID ${config.appId ?? ''} is used as the Meta app id (Facebook Login), with its app secret`,
+      `IGTOKEN_APP_ID ${config.appId ?? ''} is used as the Meta app id (${flavor.title}), with its app secret`,
     )
   }
   if (config.metaAppSecret !== undefined && config.metaAppSecret === config.appSecret) {
@@ -123,7 +124,7 @@ export function checkAppIdRoles(
       title,
       'fail',
       'IGTOKEN_APP_SECRET and IGTOKEN_META_APP_SECRET are the same value, but Instagram Login has its own secret',
-      'set IGTOKEN_APP_SECRET to the Instagram app secret (App Dashboard > Instagram > API setup with Instagram login > Business login settings) and IGTOKEN_META_APP_SECRET to the Meta app secret (App settings > Basic)',
+      `set IGTOKEN_APP_SECRET to the Instagram app secret (${flavor.appCredentialsPath}) and IGTOKEN_META_APP_SECRET to the Meta app secret (App settings > Basic)`,
     )
   }
   return result(
@@ -180,7 +181,7 @@ export async function checkMeta(meta: MetaClient, now: () => number): Promise<Ch
         'app_pair',
         pair,
         'fail',
-        `Meta does not know IGTOKEN_APP_ID as ${meta.flavor.name === 'facebook-login' ? 'an app' : 'an Instagram app id'} ("${text}")`,
+        `Meta does not know IGTOKEN_APP_ID as ${meta.flavor.appCredentials === 'meta-app' ? 'an app' : 'an Instagram app id'} ("${text}")`,
         error.hint ?? 'use the app id shown for this login flavor in the App Dashboard',
       ),
     )
@@ -191,8 +192,8 @@ export async function checkMeta(meta: MetaClient, now: () => number): Promise<Ch
         pair,
         'fail',
         `Meta knows the app id but refused the secret ("${text}")`,
-        meta.flavor.name === 'facebook-login'
-          ? "set IGTOKEN_APP_SECRET to this app's secret (App settings > Basic)"
+        meta.flavor.appCredentials === 'meta-app'
+          ? `set IGTOKEN_APP_SECRET to this app's secret (${meta.flavor.appCredentialsPath})`
           : 'set IGTOKEN_APP_SECRET to the Instagram app secret shown beside the Instagram app id, not the Meta app secret',
       ),
     )

@@ -1,40 +1,56 @@
 /**
- * Codes the service answers with, in the one error body `{ error: { code, message } }`.
- * Each maps to one HTTP status; `docs/errors.md` lists them with cause and fix.
+ * Codes of the domain's failures, in the one error body `{ error: { code, message } }`.
+ * `server/errors.ts` maps each to an HTTP status, `cli/errors.ts` to an exit code;
+ * `docs/errors.md` lists them with cause and fix (a test keeps it equal to this list).
  */
-export const SERVICE_ERRORS = {
-  unauthorized: 401,
-  not_found: 404,
-  needs_reauth: 409,
-  account_inactive: 409,
-  invalid_request: 400,
-  state_missing: 400,
-  state_unknown: 400,
-  state_used: 400,
-  state_expired: 400,
-  browser_mismatch: 400,
-  cookie_missing: 400,
-  authorization_denied: 400,
-  code_rejected: 400,
-  return_to_refused: 400,
-  signed_request_invalid: 400,
-  meta_error: 502,
-  meta_unreachable: 502,
-  rate_limited: 429,
-  internal: 500,
-} as const
+export const SERVICE_ERROR_CODES = [
+  'unauthorized',
+  'not_found',
+  'needs_reauth',
+  'account_inactive',
+  'invalid_request',
+  'state_missing',
+  'state_unknown',
+  'state_used',
+  'state_expired',
+  'browser_mismatch',
+  'cookie_missing',
+  'authorization_denied',
+  'code_rejected',
+  'return_to_refused',
+  'signed_request_invalid',
+  'meta_error',
+  'meta_unreachable',
+  'rate_limited',
+  'busy',
+  'internal',
+] as const
 
-/** One of {@link SERVICE_ERRORS}' keys. */
-export type ServiceErrorCode = keyof typeof SERVICE_ERRORS
+/** One of {@link SERVICE_ERROR_CODES}. */
+export type ServiceErrorCode = (typeof SERVICE_ERROR_CODES)[number]
 
-/** A failure the service reports to its caller: a code, a status and a message safe to show. */
+/** Options of a {@link ServiceError} beyond its code and message. */
+export interface ServiceErrorOptions {
+  readonly cause?: unknown
+  /** What the caller can do about it, when there is more to say than the message. */
+  readonly hint?: string
+  /** Try again after this many seconds (Meta's slow-downs). */
+  readonly retryAfterSeconds?: number
+}
+
+/**
+ * A failure the domain reports to its caller: a code and a message safe to show. It carries no
+ * transport detail; each edge (HTTP, CLI) maps the code once.
+ */
 export class ServiceError extends Error {
   override name = 'ServiceError'
   readonly code: ServiceErrorCode
-  readonly status: number
-  constructor(code: ServiceErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options)
+  readonly hint: string | undefined
+  readonly retryAfterSeconds: number | undefined
+  constructor(code: ServiceErrorCode, message: string, options: ServiceErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause })
     this.code = code
-    this.status = SERVICE_ERRORS[code]
+    this.hint = options.hint
+    this.retryAfterSeconds = options.retryAfterSeconds
   }
 }

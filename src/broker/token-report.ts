@@ -1,3 +1,4 @@
+import { getFlavor } from '../meta/index.js'
 import type { FlavorName, Profile, TokenInspection } from '../meta/index.js'
 
 const HOUR = 3_600_000
@@ -58,7 +59,8 @@ export function describeToken(input: {
   if (inspection.type === 'PAGE') kind = 'page'
   else if (issuedAt !== null && expiresAt !== null) {
     kind = expiresAt - issuedAt > 2 * DAY ? 'long-lived' : 'short-lived'
-  } else if (flavor === 'facebook-login' && inspection.type === 'USER' && expiresAt === null) {
+  } else if (inspection.type === 'USER' && expiresAt === null) {
+    // Only debug_token reports a USER type: a long-lived Facebook user token that never expires.
     kind = 'long-lived'
   }
   return {
@@ -89,7 +91,7 @@ function refreshWindow(
 ): TokenReport['refresh'] {
   const none = (note: string) => ({ possibleNow: false, from: null, until: null, note })
   if (!valid) return none('Meta no longer accepts this token: run igtoken login again')
-  if (flavor === 'facebook-login') {
+  if (!getFlavor(flavor).refreshable) {
     return none(
       kind === 'page'
         ? 'Page tokens from a long-lived user token do not expire and have no refresh grant'

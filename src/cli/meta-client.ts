@@ -1,3 +1,5 @@
+import { loadCliSettings } from '../config.js'
+import type { CliSettings } from '../config.js'
 import { FLAVOR_NAMES, createMetaClient, emulatorBaseUrls } from '../meta/index.js'
 import type { FlavorName, MetaClient } from '../meta/index.js'
 import { EXIT } from './exit-codes.js'
@@ -18,7 +20,8 @@ export function parseFlavor(value: string | undefined, from: string): FlavorName
 
 /**
  * A Meta client for a CLI command. `IGTOKEN_META_EMULATOR_URL` sends every Meta host to the
- * emulator; `IGTOKEN_GRAPH_VERSION` picks the Graph version. Warnings go to `onWarning`.
+ * emulator; `IGTOKEN_GRAPH_VERSION` picks the Graph version (both read from `.env` and the
+ * environment through config.ts). Warnings go to `onWarning`.
  */
 export function cliMetaClient(options: {
   readonly flavor: FlavorName
@@ -26,11 +29,11 @@ export function cliMetaClient(options: {
   readonly appSecret?: string | undefined
   readonly redirectUri?: string | undefined
   readonly onWarning?: (message: string, code: string) => void
-  readonly env?: NodeJS.ProcessEnv
+  readonly settings?: CliSettings
 }): MetaClient {
-  const env = options.env ?? process.env
-  const emulator = env['IGTOKEN_META_EMULATOR_URL']
-  const version = env['IGTOKEN_GRAPH_VERSION']
+  const settings = options.settings ?? loadCliSettings()
+  const emulator = settings.emulatorUrl
+  const version = settings.graphVersion
   return createMetaClient({
     flavor: options.flavor,
     // Reads and refreshes of Instagram tokens send neither: placeholders keep the client valid.

@@ -15,7 +15,8 @@ import { getToken, listAccounts, migrationStatus, soonestTokenExpiry } from '../
 import { loggerOptions } from './logger.js'
 import { createMetrics } from './plugins/metrics.js'
 import type { Metrics } from './plugins/metrics.js'
-import { errorBody, wantsJson } from './respond.js'
+import { errorBody, httpStatusOf, sendError, toHttpFailure } from './errors.js'
+import { wantsJson } from './respond.js'
 import { apiRoutes } from './routes/api.js'
 import { connectRoutes } from './routes/connect.js'
 import { metaCallbackRoutes } from './routes/meta-callbacks.js'
@@ -116,27 +117,15 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   })
 
   app.setErrorHandler((error, request, reply) => {
-    let failure: ServiceError
-    if (error instanceof ServiceError) failure = error
-    else if (isValidationError(error)) failure = new ServiceError('invalid_request', error.message)
-    else if (hasStatus(error) && error.statusCode < 500) {
-      failure = new ServiceError(
-        error.statusCode === 429 ? 'rate_limited' : 'invalid_request',
-        error.message,
-      )
-      return reply.code(error.statusCode).send(errorBody(failure))
-    } else {
-      request.log.error({ err: error }, 'request failed')
-      failure = new ServiceError('internal', 'something went wrong on our side')
-    }
-    return reply.code(failure.status).send(errorBody(failure))
+    const { failure, status } = toHttpFailure(error)
+    if (failure.code === 'internal') request.log.error({ err: error }, 'request failed')
+    return reply.code(status).send(errorBody(failure))
   })
   app.setNotFoundHandler((request, reply) => {
     const failure = new ServiceError('not_found', 'there is nothing at this address')
-    if (wantsJson(request) || request.url.startsWith('/api/'))
-      return reply.code(404).send(errorBody(failure))
+    if (wantsJson(request) || request.url.startsWith('/api/')) return sendError(reply, failure)
     return reply
-      .code(404)
+      .code(httpStatusOf(failure))
       .type('text/html; charset=utf-8')
       .send(
         renderPage('./message', {
@@ -247,16 +236,6 @@ async function updateGauges(ctx: BrokerContext, metrics: Metrics): Promise<void>
   const soonest = await soonestTokenExpiry(ctx.store)
   metrics.soonestExpirySeconds.reset()
   if (soonest !== null) metrics.soonestExpirySeconds.set(Math.round((soonest - now) / 1000))
-}
-
-function isValidationError(error: unknown): error is Error {
-  return error instanceof Error && 'validation' in error
-}
-
-function hasStatus(error: unknown): error is Error & { statusCode: number } {
-  return (
-    error instanceof Error && typeof (error as { statusCode?: unknown }).statusCode === 'number'
-  )
 }
 
 declare module 'fastify' {

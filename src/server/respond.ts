@@ -1,6 +1,9 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { ServiceError } from '../broker/service-error.js'
+import { errorBody, httpStatusOf } from './errors.js'
 import { renderPage } from './views.js'
+
+export { errorBody } from './errors.js'
 
 /** True when the client asked for JSON rather than a page (Accept header or `?format=json`). */
 export function wantsJson(request: FastifyRequest): boolean {
@@ -12,11 +15,6 @@ export function wantsJson(request: FastifyRequest): boolean {
   return json !== -1 && (html === -1 || json < html)
 }
 
-/** The one error body of the service. */
-export function errorBody(error: ServiceError): { error: { code: string; message: string } } {
-  return { error: { code: error.code, message: error.message } }
-}
-
 /** Sends a failure as a page with a way back, or as JSON when asked. */
 export function sendFailure(
   request: FastifyRequest,
@@ -24,7 +22,7 @@ export function sendFailure(
   error: ServiceError,
   options: { title?: string; linkHref?: string; linkText?: string } = {},
 ): FastifyReply {
-  reply.code(error.status)
+  reply.code(httpStatusOf(error))
   if (wantsJson(request)) return reply.send(errorBody(error))
   return reply.type('text/html; charset=utf-8').send(
     renderPage('./message', {

@@ -2,7 +2,7 @@ import type { StoreContext } from './database.js'
 import { randomToken } from './ids.js'
 import { checkInstant } from './paging.js'
 import { invalidArgument } from './store-error.js'
-import type { FeedRow, FeedsTable } from './tables/feeds.table.js'
+import type { FeedRow } from './tables/feeds.table.js'
 
 export type { FeedRow, FeedsTable } from './tables/feeds.table.js'
 
@@ -39,8 +39,7 @@ export interface CreateFeedInput {
 }
 
 function feeds(store: StoreContext) {
-  // The feeds table lives beside the core schema; withTables keeps the core Database type closed.
-  return store.db.withTables<{ feeds: FeedsTable }>()
+  return store.db
 }
 
 /**

@@ -4,10 +4,7 @@ import type { StoreContext } from './database.js'
 import { randomToken, sha256Hex } from './ids.js'
 import { checkInstant } from './paging.js'
 import { invalidArgument } from './store-error.js'
-import type {
-  DashboardSessionRow,
-  DashboardSessionsTable,
-} from './tables/dashboard-sessions.table.js'
+import type { DashboardSessionRow } from './tables/dashboard-sessions.table.js'
 
 export type {
   DashboardSessionRow,
@@ -26,7 +23,7 @@ export interface CreatedDashboardSession {
 }
 
 function sessions(store: StoreContext) {
-  return store.db.withTables<{ dashboard_sessions: DashboardSessionsTable }>()
+  return store.db
 }
 
 /**

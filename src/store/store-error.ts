@@ -37,12 +37,22 @@ export const IGB_DECRYPT_FAILED = 'IGB_DECRYPT_FAILED'
 
 /**
  * Another process held SQLite's write lock for longer than the store waits
- * (`IGTOKEN_SQLITE_BUSY_TIMEOUT_MS`, default 5 s): a `worker`, `rotate-keys` or a backup.
+ * (5 s): a `worker`, `rotate-keys` or a backup.
  * Fix: retry after a moment (the service answers 503 with `Retry-After`); if it persists, find
  * the process holding the database.
  * Assigned by the SQLite driver of {@link openStore}.
  */
 export const IGB_STORE_BUSY = 'IGB_STORE_BUSY'
+
+/** Every code a {@link StoreError} can carry (docs/errors.md lists each). */
+export const STORE_ERROR_CODES = [
+  IGB_STORE_URL_UNSUPPORTED,
+  IGB_MIGRATION_FAILED,
+  IGB_KEYRING_INVALID,
+  IGB_KEY_MISSING,
+  IGB_DECRYPT_FAILED,
+  IGB_STORE_BUSY,
+] as const
 
 /** Every code a {@link StoreError} can carry. */
 export type StoreErrorCode =

@@ -1,23 +1,13 @@
 import { sql } from 'kysely'
-import type { ColumnType } from 'kysely'
 
 import type { StoreContext } from './database.js'
 import { checkInstant } from './paging.js'
 import { invalidArgument } from './store-error.js'
 
-/**
- * The `throttle_gates` table: when Meta told some instance to slow down, for the app
- * (`app`) or one business object (`buc:<id>`, `ig:<id>`), and until when.
- */
-export interface ThrottleGatesTable {
-  key: ColumnType<string, string, never>
-  /** Epoch ms when calls may resume. */
-  open_at: number
-}
+export type { ThrottleGatesTable } from './tables/throttle-gates.table.js'
 
 function gates(store: StoreContext) {
-  // Beside the core schema, like feeds and sessions: withTables keeps the core Database closed.
-  return store.db.withTables<{ throttle_gates: ThrottleGatesTable }>()
+  return store.db
 }
 
 /**

@@ -18,7 +18,6 @@ import {
   upsertAccount,
 } from './seed.js'
 import type { Keyring } from '../../src/store/index.js'
-import { parseKeyring } from '../../src/store/index.js'
 import { freePort } from '../helpers/ports.js'
 import { createPostgresDatabase } from '../helpers/postgres.js'
 import type { ServiceDialect } from '../helpers/service.js'
@@ -95,7 +94,7 @@ export async function startLiveRig(
   let offset = 0
   const now = () => Date.now() + offset
   const service = await startService(loadConfig(env, { envFile: false }), { now, logStream })
-  const keyring = parseKeyring(keys)
+  const keyring = service.runtime.keyring
   let seeded = 0
   return {
     url: service.url,

@@ -9,11 +9,12 @@ import type { CheckResult } from '../../broker/doctor-checks.js'
 import { ConfigError, loadConfig } from '../../config.js'
 import type { Config } from '../../config.js'
 import { createMetaClient, emulatorBaseUrls } from '../../meta/index.js'
-import { storeOptionsOf } from '../../server/store-options.js'
+import { storeOptionsOf } from '../../app/store-options.js'
 import { openStore } from '../../store/index.js'
 import type { Keyring, StoreContext } from '../../store/index.js'
 import { EXIT } from '../exit-codes.js'
-import { configuredKeyring, configuredMetaTarget } from '../open-store.js'
+import { openKeyring } from '../../app/keyring.js'
+import { openMetaTarget } from '../../app/meta-target.js'
 import { printJson } from '../output.js'
 import { paintFor } from '../terminal.js'
 
@@ -52,7 +53,7 @@ export async function doctorCommand(opts: { json?: boolean }): Promise<void> {
 
 async function runChecks(config: Config): Promise<CheckResult[]> {
   const out: CheckResult[] = [...checkUrls(config), checkAppIdRoles(config)]
-  const target = configuredMetaTarget(config)
+  const target = await openMetaTarget(config, { startEmulator: false })
   if (config.demo && config.emulatorUrl === undefined) {
     out.push({
       id: 'meta_answers',
@@ -94,7 +95,7 @@ async function keysCheck(config: Config, store: StoreContext | undefined): Promi
   let keyring: Keyring
   try {
     // Demo mode falls back to the key the service generated into its data folder.
-    keyring = configuredKeyring(config)
+    keyring = openKeyring(config, { createDemoKey: false })
   } catch (error) {
     const missing = config.encryptionKeys === undefined
     return {

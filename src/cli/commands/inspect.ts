@@ -1,5 +1,7 @@
 import { describeToken } from '../../broker/token-report.js'
 import type { TokenReport } from '../../broker/token-report.js'
+import { loadCliSettings } from '../../config.js'
+import { getFlavor } from '../../meta/index.js'
 import type { FlavorName, Profile } from '../../meta/index.js'
 import { EXIT } from '../exit-codes.js'
 import { readTokenInput } from '../input.js'
@@ -23,22 +25,21 @@ export async function inspectCommand(
   opts: InspectOptions,
 ): Promise<void> {
   const input = await readTokenInput(argument)
-  const flavor = guessFlavor(
-    opts.flavor ?? input.flavor ?? process.env['IGTOKEN_FLAVOR'],
-    input.token,
-  )
-  const env = process.env
+  const settings = loadCliSettings()
+  const flavor = guessFlavor(opts.flavor ?? input.flavor ?? settings.flavor, input.token)
+  const facts = getFlavor(flavor)
   const meta = cliMetaClient({
     flavor,
-    // debug_token (Facebook Login) needs the app's own id and secret.
-    appId: env['IGTOKEN_APP_ID'],
-    appSecret: env['IGTOKEN_APP_SECRET'],
+    // debug_token needs the app's own id and secret.
+    appId: settings.appId,
+    appSecret: settings.appSecret,
+    settings,
   })
   if (
-    flavor === 'facebook-login' &&
-    (env['IGTOKEN_APP_ID'] === undefined || env['IGTOKEN_APP_SECRET'] === undefined)
+    facts.inspectsWithAppToken &&
+    (settings.appId === undefined || settings.appSecret === undefined)
   ) {
-    throw new CliError('inspecting a Facebook token needs the app id and secret', {
+    throw new CliError(`inspecting a ${facts.title} token needs the app id and secret`, {
       exit: EXIT.usage,
       code: 'app_required',
       fix: 'set IGTOKEN_APP_ID and IGTOKEN_APP_SECRET (debug_token is called with the app token)',
@@ -48,7 +49,8 @@ export async function inspectCommand(
   let profile: Profile | null = null
   try {
     inspection = await meta.inspectToken(input.token)
-    if (inspection.isValid && flavor !== 'facebook-login') {
+    // A flavor whose profile is read by Instagram user id learns it only from a Page.
+    if (inspection.isValid && !facts.endpoints.profile.path.includes('{ig-user-id}')) {
       profile = await meta.getProfile(input.token)
     }
   } catch (error) {

@@ -6,6 +6,7 @@ import {
 } from '../../broker/login-session.js'
 import type { LoginFailure, LoginResult, LoginSession } from '../../broker/login-session.js'
 import type * as ClackPrompts from '@clack/prompts'
+import { loadCliSettings } from '../../config.js'
 import { AuthorizationDeniedError, getFlavor } from '../../meta/index.js'
 import type { FlavorName } from '../../meta/index.js'
 import { startCallbackListener, ListenError } from '../callback-listener.js'
@@ -257,7 +258,7 @@ async function finish(
 }
 
 async function askFlavor(opts: LoginOptions, prompts: Prompts | undefined): Promise<FlavorName> {
-  const given = opts.flavor ?? process.env['IGTOKEN_FLAVOR']
+  const given = opts.flavor ?? loadCliSettings().flavor
   if (given !== undefined || prompts === undefined) {
     return parseFlavor(given, opts.flavor === undefined ? 'IGTOKEN_FLAVOR' : '--flavor')
   }
@@ -290,7 +291,7 @@ async function askAppId(
     flavor === 'facebook-login'
       ? 'the Meta app id (top of the App Dashboard)'
       : 'the Instagram app id (App Dashboard > Instagram > API setup with Instagram login > Business login settings), not the Meta app id at the top'
-  let value = opts.appId ?? process.env['IGTOKEN_APP_ID']
+  let value = opts.appId ?? loadCliSettings().appId
   if (value === undefined && prompts !== undefined) {
     value = notCancelled(
       prompts,
@@ -318,7 +319,7 @@ async function askAppId(
 }
 
 async function askSecret(flavor: FlavorName, prompts: Prompts | undefined): Promise<string> {
-  const fromEnv = process.env['IGTOKEN_APP_SECRET']
+  const fromEnv = loadCliSettings().appSecret
   if (fromEnv !== undefined && fromEnv.trim() !== '') return fromEnv.trim()
   let value: string | undefined
   if (!process.stdin.isTTY) value = (await stdinLines().next())?.trim()
@@ -349,7 +350,7 @@ async function askScopes(
   flavor: FlavorName,
   prompts: Prompts | undefined,
 ): Promise<string[] | undefined> {
-  const given = opts.scopes ?? process.env['IGTOKEN_SCOPES']
+  const given = opts.scopes ?? loadCliSettings().scopes
   if (given !== undefined) {
     const list = given.split(/[\s,]+/).filter(Boolean)
     if (list.length === 0) {
@@ -658,7 +659,7 @@ function toCliError(failure: LoginFailure): CliError {
 }
 
 function dialogFailure(
-  code: string,
+  code: 'invalid_platform_app' | 'redirect_uri_not_registered' | 'scope_refused',
   message: string,
   redirectUri: string,
   flavor: FlavorName,

@@ -1,3 +1,5 @@
+import { loadCliSettings } from '../../config.js'
+import { getFlavor } from '../../meta/index.js'
 import { EXIT } from '../exit-codes.js'
 import { readTokenInput } from '../input.js'
 import { metaFailure } from '../meta-failure.js'
@@ -23,18 +25,16 @@ export async function refreshCommand(
   opts: RefreshOptions,
 ): Promise<void> {
   const input = await readTokenInput(argument)
-  const flavor = parseFlavor(
-    opts.flavor ?? input.flavor ?? process.env['IGTOKEN_FLAVOR'],
-    '--flavor',
-  )
-  if (flavor === 'facebook-login') {
-    throw new CliError('Facebook user tokens have no refresh grant', {
+  const settings = loadCliSettings()
+  const flavor = parseFlavor(opts.flavor ?? input.flavor ?? settings.flavor, '--flavor')
+  if (!getFlavor(flavor).refreshable) {
+    throw new CliError(`${getFlavor(flavor).title} tokens have no refresh grant`, {
       exit: EXIT.usage,
       code: 'not_refreshable',
       fix: 'run igtoken login again before the token expires',
     })
   }
-  const meta = cliMetaClient({ flavor })
+  const meta = cliMetaClient({ flavor, settings })
   let refreshed
   try {
     refreshed = await meta.refreshLongLivedToken(input.token, {

@@ -1,12 +1,6 @@
+import { openRuntime } from '../../app/runtime.js'
 import { loadConfig } from '../../config.js'
-import { storeOptionsOf } from '../../server/store-options.js'
-import {
-  checkKeysOpenEverything,
-  migrateToLatest,
-  openStore,
-  parseKeyring,
-  reencryptAll,
-} from '../../store/index.js'
+import { checkKeysOpenEverything, reencryptAll } from '../../store/index.js'
 import { EXIT } from '../exit-codes.js'
 import { CliError, printJson } from '../output.js'
 import { createProgressBar, stopOnInterrupt } from '../progress.js'
@@ -25,21 +19,13 @@ export async function rotateKeysCommand(opts: { json?: boolean }): Promise<void>
       fix: 'put the new key first, then the old ones: IGTOKEN_ENCRYPTION_KEYS=new:…,old:…',
     })
   }
-  let keyring
-  try {
-    keyring = parseKeyring(config.encryptionKeys)
-  } catch (error) {
-    throw new CliError(
-      `IGTOKEN_ENCRYPTION_KEYS: ${error instanceof Error ? error.message : 'is not valid'}`,
-      { exit: EXIT.usage, code: 'bad_keys' },
-    )
-  }
-  const store = await openStore(config.databaseUrl, storeOptionsOf(config))
+  // The runtime opens the keyring (StartupError bad_keys when it does not parse) and the store.
+  const runtime = await openRuntime(config, { role: 'cli' })
+  const { store, keyring } = runtime
   const interrupt = stopOnInterrupt(
     'stopping after this batch; nothing is lost, run rotate-keys again to finish…',
   )
   try {
-    await migrateToLatest(store)
     const before = await checkKeysOpenEverything(store, keyring)
     const total = Object.entries(before.rowsByKeyId)
       .filter(([kid]) => kid !== keyring.primaryKeyId)
@@ -70,6 +56,6 @@ export async function rotateKeysCommand(opts: { json?: boolean }): Promise<void>
     else if (result.failures.length > 0) process.exitCode = EXIT.failure
   } finally {
     interrupt.dispose()
-    await store.close()
+    await runtime.close()
   }
 }

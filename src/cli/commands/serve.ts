@@ -1,21 +1,11 @@
 import { loadConfig } from '../../config.js'
-import { StartupError, startService } from '../../server/service.js'
-import { EXIT } from '../exit-codes.js'
+import { startService } from '../../server/service.js'
 
 /** `igtoken serve`: the service, until SIGINT or SIGTERM; then a graceful stop. */
 export async function serveCommand(): Promise<void> {
   const config = loadConfig()
-  let service
-  try {
-    service = await startService(config, { processMetrics: true })
-  } catch (error) {
-    if (error instanceof StartupError) {
-      process.stderr.write(`igtoken: ${error.message}\n`)
-      process.exitCode = EXIT.usage
-      return
-    }
-    throw error
-  }
+  // A StartupError reaches main's reportError: one line, its fix, exit 2.
+  const service = await startService(config, { processMetrics: true })
   const open = config.publicUrl
   if (config.demo) {
     process.stderr.write(

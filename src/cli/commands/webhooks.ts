@@ -4,11 +4,10 @@ import { WEBHOOK_EVENT_TYPES } from '../../broker/webhooks/webhook-events.js'
 import {
   createWebhookSubscriber,
   listWebhookSubscribers,
-  parseKeyring,
   removeWebhookSubscriber,
 } from '../../store/index.js'
 import { EXIT } from '../exit-codes.js'
-import { openConfiguredStore } from '../open-store.js'
+import { openCliRuntime, openConfiguredStore } from '../open-store.js'
 import { printJson } from '../output.js'
 
 function usage(message: string): void {
@@ -52,7 +51,8 @@ export async function webhooksAddCommand(
     usage(`--events must be "*" or a comma-separated list of ${WEBHOOK_EVENT_TYPES.join(', ')}`)
     return
   }
-  const { config, store } = await openConfiguredStore()
+  const runtime = await openCliRuntime()
+  const { config, store, keyring } = runtime
   try {
     try {
       checkSubscriberUrl(url, config.publicUrl)
@@ -60,11 +60,6 @@ export async function webhooksAddCommand(
       usage(error instanceof ServiceError ? error.message : 'the URL is not valid')
       return
     }
-    if (config.encryptionKeys === undefined && !config.demo) {
-      usage('IGTOKEN_ENCRYPTION_KEYS is required to seal the secret')
-      return
-    }
-    const keyring = await loadKeyring(config)
     const row = await createWebhookSubscriber(store, keyring, {
       url,
       secret,
@@ -75,7 +70,7 @@ export async function webhooksAddCommand(
     if (opts.json === true) printJson(view)
     else process.stdout.write(`added ${view.id} → ${view.url} (${view.events.join(',')})\n`)
   } finally {
-    await store.close()
+    await runtime.close()
   }
 }
 
@@ -103,25 +98,5 @@ export async function webhooksRemoveCommand(id: string, opts: { json?: boolean }
     if (!removed) process.exitCode = EXIT.failure
   } finally {
     await store.close()
-  }
-}
-
-async function loadKeyring(config: {
-  demo: boolean
-  encryptionKeys: string | undefined
-  dataDir: string
-}): Promise<ReturnType<typeof parseKeyring>> {
-  if (config.encryptionKeys !== undefined) return parseKeyring(config.encryptionKeys)
-  // Demo mode keeps its generated key in the data folder (see startService).
-  const fs = await import('node:fs')
-  const path = await import('node:path')
-  try {
-    return parseKeyring(
-      fs.readFileSync(path.join(config.dataDir, 'demo-encryption-key'), 'utf8').trim(),
-    )
-  } catch {
-    throw new Error(
-      'no encryption key: set IGTOKEN_ENCRYPTION_KEYS, or run "igtoken serve" once in demo mode',
-    )
   }
 }

@@ -27,6 +27,9 @@ export const basicDisplay: Flavor = Object.freeze({
   longLivedTtlSeconds: 60 * DAY,
   minRefreshAgeSeconds: DAY,
   refreshable: true,
+  appCredentials: 'instagram-app',
+  appCredentialsPath: 'App Dashboard > Instagram Basic Display > Basic Display',
+  inspectsWithAppToken: false,
   errorDialect: 'instagram-oauth',
   profileFields: ['id', 'username', 'account_type', 'media_count'],
   mediaFields: [

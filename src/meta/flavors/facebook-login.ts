@@ -57,6 +57,9 @@ export const facebookLogin: Flavor = Object.freeze({
   longLivedTtlSeconds: 60 * DAY,
   minRefreshAgeSeconds: DAY,
   refreshable: false,
+  appCredentials: 'meta-app',
+  appCredentialsPath: 'App Dashboard > App settings > Basic',
+  inspectsWithAppToken: true,
   errorDialect: 'graph',
   profileFields: [
     'id',

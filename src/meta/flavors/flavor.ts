@@ -54,6 +54,15 @@ export interface Flavor {
   readonly profileFields: readonly string[]
   /** Fields of `/media` (and of album children). */
   readonly mediaFields: readonly string[]
+  /**
+   * Which of the app's two id/secret pairs this flavor signs in with: the Instagram app's pair
+   * (shown under the Instagram product) or the Meta app's own pair (App settings > Basic).
+   */
+  readonly appCredentials: 'instagram-app' | 'meta-app'
+  /** Where the App Dashboard shows the id and secret of {@link Flavor.appCredentials}. */
+  readonly appCredentialsPath: string
+  /** `debug_token` inspects this flavor's tokens, and it is called with the app's own token. */
+  readonly inspectsWithAppToken: boolean
   /** Set when Meta shut the flavor down. */
   readonly deprecated?: { readonly since: string; readonly message: string }
 }

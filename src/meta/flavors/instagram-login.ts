@@ -42,6 +42,10 @@ export const instagramLogin: Flavor = Object.freeze({
   longLivedTtlSeconds: 60 * DAY,
   minRefreshAgeSeconds: DAY,
   refreshable: true,
+  appCredentials: 'instagram-app',
+  appCredentialsPath:
+    'App Dashboard > Instagram > API setup with Instagram login > Business login settings',
+  inspectsWithAppToken: false,
   errorDialect: 'instagram-oauth',
   profileFields: [
     'user_id',

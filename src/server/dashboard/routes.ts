@@ -1,6 +1,7 @@
 import csrfProtection from '@fastify/csrf-protection'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { ServiceError } from '../../broker/service-error.js'
+import { httpStatusOf } from '../errors.js'
 import { findDashboardSession } from '../../store/index.js'
 import { renderPage } from '../views.js'
 import { DASHBOARD_PATH, SESSION_COOKIE, SIGN_IN_CSRF_COOKIE } from './context.js'
@@ -79,7 +80,7 @@ export function dashboardRoutes(app: FastifyInstance, deps: DashboardDeps): void
           })
         }
         if (error instanceof ServiceError) {
-          return sendMessage(reply, error.status, {
+          return sendMessage(reply, httpStatusOf(error), {
             title: 'That did not work',
             message: error.message,
             code: error.code,

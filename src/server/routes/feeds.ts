@@ -13,7 +13,7 @@ import {
   listFeeds,
 } from '../../store/index.js'
 import type { FeedInfo } from '../../store/index.js'
-import { errorBody } from '../respond.js'
+import { sendError } from '../errors.js'
 import { errorSchema } from './schemas.js'
 
 /** The header marking a feed copy served because Meta failed at the last attempt. */
@@ -125,14 +125,12 @@ export function publicFeedRoutes(app: FastifyInstance, deps: { publisher: FeedPu
       } catch (error) {
         if (error instanceof ServiceError) {
           allowOrigin(request, reply, [])
-          return reply.code(error.status).send(errorBody(error))
+          return sendError(reply, error)
         }
         throw error
       }
       if (copy === undefined) {
-        return reply
-          .code(404)
-          .send(errorBody(new ServiceError('not_found', 'there is no feed at this address')))
+        return sendError(reply, new ServiceError('not_found', 'there is no feed at this address'))
       }
       allowOrigin(request, reply, copy.allowedOrigins)
       void reply

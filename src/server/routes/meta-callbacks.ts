@@ -4,7 +4,8 @@ import { handleDataDeletion, handleDeauthorize } from '../../broker/meta-callbac
 import { ServiceError } from '../../broker/service-error.js'
 import { getDeletionRequestByCode } from '../../store/index.js'
 import type { Metrics } from '../plugins/metrics.js'
-import { errorBody, sendFailure, wantsJson } from '../respond.js'
+import { sendError } from '../errors.js'
+import { sendFailure, wantsJson } from '../respond.js'
 import { renderPage } from '../views.js'
 
 const STATUS_TEXT: Readonly<Record<string, string>> = {
@@ -35,7 +36,7 @@ export function metaCallbackRoutes(
         return await reply.send({ ok: true, revoked })
       } catch (error) {
         metrics.callbacks.inc({ kind: 'deauthorize', outcome: 'refused' })
-        if (error instanceof ServiceError) return reply.code(error.status).send(errorBody(error))
+        if (error instanceof ServiceError) return sendError(reply, error)
         throw error
       }
     },
@@ -51,7 +52,7 @@ export function metaCallbackRoutes(
         return await reply.type('application/json').send(answer)
       } catch (error) {
         metrics.callbacks.inc({ kind: 'data_deletion', outcome: 'refused' })
-        if (error instanceof ServiceError) return reply.code(error.status).send(errorBody(error))
+        if (error instanceof ServiceError) return sendError(reply, error)
         throw error
       }
     },

@@ -1,0 +1,84 @@
+import type { FastifyReply } from 'fastify'
+import { ServiceError } from '../broker/service-error.js'
+import type { ServiceErrorCode } from '../broker/service-error.js'
+import { IGB_STORE_BUSY, StoreError } from '../store/index.js'
+
+/** The HTTP status of each domain error code: the one mapping of the HTTP edge. */
+export const HTTP_STATUS: Readonly<Record<ServiceErrorCode, number>> = Object.freeze({
+  unauthorized: 401,
+  not_found: 404,
+  needs_reauth: 409,
+  account_inactive: 409,
+  invalid_request: 400,
+  state_missing: 400,
+  state_unknown: 400,
+  state_used: 400,
+  state_expired: 400,
+  browser_mismatch: 400,
+  cookie_missing: 400,
+  authorization_denied: 400,
+  code_rejected: 400,
+  return_to_refused: 400,
+  signed_request_invalid: 400,
+  meta_error: 502,
+  meta_unreachable: 502,
+  rate_limited: 429,
+  busy: 503,
+  internal: 500,
+})
+
+/** The HTTP status a domain error is answered with. */
+export function httpStatusOf(error: ServiceError): number {
+  return HTTP_STATUS[error.code]
+}
+
+/** The one error body of the service: `{ error: { code, message } }`. */
+export function errorBody(error: ServiceError): { error: { code: string; message: string } } {
+  return { error: { code: error.code, message: error.message } }
+}
+
+/** Answers a domain error as JSON with its status (and `Retry-After` when it says when). */
+export function sendError(reply: FastifyReply, error: ServiceError): FastifyReply {
+  if (error.retryAfterSeconds !== undefined) {
+    void reply.header('retry-after', String(Math.ceil(error.retryAfterSeconds)))
+  }
+  return reply.code(httpStatusOf(error)).send(errorBody(error))
+}
+
+/**
+ * Any thrown value as a domain error for the HTTP edge: a `ServiceError` as is; Fastify's own
+ * 4xx (validation, body limits, rate limit) with its status kept; everything else `internal`
+ * (the caller logs it; its message is never shown).
+ */
+export function toHttpFailure(error: unknown): { failure: ServiceError; status: number } {
+  if (error instanceof ServiceError) return { failure: error, status: httpStatusOf(error) }
+  if (isValidationError(error)) {
+    const failure = new ServiceError('invalid_request', error.message)
+    return { failure, status: httpStatusOf(failure) }
+  }
+  if (error instanceof StoreError && error.code === IGB_STORE_BUSY) {
+    // Another process holds the database a moment too long: worth a retry, not a 500.
+    const failure = new ServiceError('busy', 'the database is busy; try again in a moment', {
+      retryAfterSeconds: 1,
+    })
+    return { failure, status: httpStatusOf(failure) }
+  }
+  if (hasStatus(error) && error.statusCode < 500) {
+    const code = error.statusCode === 429 ? 'rate_limited' : 'invalid_request'
+    return { failure: new ServiceError(code, error.message), status: error.statusCode }
+  }
+  const failure = new ServiceError('internal', 'something went wrong on our side', {
+    cause: error,
+  })
+  return { failure, status: httpStatusOf(failure) }
+}
+
+function isValidationError(error: unknown): error is Error {
+  return error instanceof Error && 'validation' in error
+}
+
+function hasStatus(error: unknown): error is Error & { statusCode: number } {
+  return (
+    error instanceof Error && typeof (error as { statusCode?: unknown }).statusCode === 'number'
+  )
+}

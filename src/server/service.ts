@@ -1,6 +1,7 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
+import { startChangeWatcher } from '../broker/cache/change-watcher.js'
 import { createBrokerContext } from '../broker/context.js'
 import { createRefreshRuntime } from '../broker/refresh-runtime.js'
 import type { RefreshRuntime } from '../broker/refresh-runtime.js'
@@ -147,6 +148,13 @@ export async function startService(
       feeds: { refreshMs: config.feeds.refreshMs, defaultItems: config.feeds.defaultItems },
     })
     cleanups.push(() => app.close())
+    // Other processes' changes reach this one's caches (stopped before the store closes).
+    const watcher = await startChangeWatcher(store, ctx.changes, {
+      onError: (error) => {
+        app.log.warn({ err: error }, 'change watcher: poll failed')
+      },
+    })
+    cleanups.push(() => watcher.stop())
     await app.listen({ host: config.host, port: config.port })
     refresh.start({ withEngine: config.refresh.enabled })
     // Stopped before the app and the store close (cleanups run last-in, first-out).

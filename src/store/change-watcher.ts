@@ -171,7 +171,13 @@ async function watchPostgres(
     }, delay)
     timer.unref()
   }
-  listener = await connect()
+  try {
+    listener = await connect()
+  } catch (error) {
+    // A database that cannot LISTEN right now must not stop the service from starting: the
+    // check retries, and the caches' own lifetimes bound what is missed meanwhile.
+    handlers.onError?.(error)
+  }
   wake(checkMs)
   return {
     async stop() {

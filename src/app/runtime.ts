@@ -1,5 +1,6 @@
 import { createBrokerContext } from '../broker/context.js'
 import type { BrokerContext } from '../broker/context.js'
+import { startChangeWatcher } from '../broker/cache/change-watcher.js'
 import { createRefreshRuntime } from '../broker/refresh-runtime.js'
 import type { RefreshRuntime, RefreshRuntimeHooks } from '../broker/refresh-runtime.js'
 import { Throttle } from '../broker/throttle.js'
@@ -27,6 +28,8 @@ export interface RuntimeOptions {
   readonly seedHostileUser?: boolean
   /** Told about refreshes, deliveries and failed rounds (metrics, logs). */
   readonly hooks?: Omit<RefreshRuntimeHooks, 'role' | 'throttle'>
+  /** `serve`: told when the watcher of other processes' changes fails a poll (logs). */
+  readonly onChangeWatcherError?: (error: unknown) => void
 }
 
 /** Everything one process runs on, built once from the configuration. */
@@ -100,6 +103,13 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
       },
     })
     const refresh = createRefreshRuntime(ctx, config, { ...options.hooks, role, throttle })
+    if (role === 'serve') {
+      // Other processes' changes reach this process's caches (stopped before the store closes).
+      const watcher = await startChangeWatcher(store, ctx.changes, {
+        onError: (error) => options.onChangeWatcherError?.(error),
+      })
+      cleanups.push(() => watcher.stop())
+    }
     let started = false
     let closing: Promise<void> | undefined
     return {

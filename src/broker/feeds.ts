@@ -3,7 +3,9 @@ import { MetaApiError } from '../meta/index.js'
 import type { Media } from '../meta/index.js'
 import { getFeed, parseOrigins, recordFeedFailure, saveFeedSnapshot } from '../store/index.js'
 import type { FeedRow } from '../store/index.js'
+import { ExpiringCache } from './cache/index.js'
 import type { BrokerContext } from './context.js'
+import type { Change } from './effects/change-hub.js'
 import { ServiceError } from './service-error.js'
 import type { ServedToken } from './token-service.js'
 
@@ -48,9 +50,11 @@ export interface FeedTokenSource {
 }
 
 interface Entry {
-  copy: FeedCopy | undefined
+  readonly copy: FeedCopy
+  /** The account whose media it shows (its changes drop the entry). */
+  readonly accountId: string
   /** When this process may next ask Meta (or the database) for a newer copy. */
-  recheckAt: number
+  readonly recheckAt: number
 }
 
 /**
@@ -58,14 +62,15 @@ interface Entry {
  * whatever the traffic: concurrent requests for an expired feed share one fetch (single flight), and
  * a copy another instance stored in the database within the interval is used instead of asking
  * Meta again. When Meta fails or throttles, the last good copy is served, marked stale.
+ *
+ * The cache listens to `ctx.changes`: a change of the feed, or of its account, committed by this
+ * process or another one, drops the copy, so the next request reads the database again.
  */
 export class FeedPublisher {
   readonly #ctx: BrokerContext
   readonly #tokens: FeedTokenSource
   readonly #refreshMs: number
-  readonly #cacheMax: number
-  readonly #cache = new Map<string, Entry>()
-  readonly #inflight = new Map<string, Promise<FeedCopy | undefined>>()
+  readonly #cache: ExpiringCache<string, Entry>
 
   constructor(ctx: BrokerContext, tokens: FeedTokenSource, options: FeedPublisherOptions) {
     if (!Number.isSafeInteger(options.refreshMs) || options.refreshMs < 1) {
@@ -74,7 +79,16 @@ export class FeedPublisher {
     this.#ctx = ctx
     this.#tokens = tokens
     this.#refreshMs = options.refreshMs
-    this.#cacheMax = options.cacheMax ?? 10_000
+    this.#cache = new ExpiringCache({
+      maxEntries: options.cacheMax ?? 10_000,
+      // Each entry carries its own lifetime (see #refresh); expired copies stay for stale serving.
+      ttlMs: options.refreshMs,
+      now: ctx.now,
+      keepExpired: true,
+    })
+    ctx.changes.subscribe((change) => {
+      this.#forget(change)
+    })
   }
 
   /** The refresh interval in ms (also the `Cache-Control` max-age). */
@@ -89,31 +103,40 @@ export class FeedPublisher {
    * @throws {ServiceError} `meta_error`/`meta_unreachable`/`account_inactive` when Meta fails and
    *   no good copy exists yet
    */
-  read(feedId: string): Promise<FeedCopy | undefined> {
-    const entry = this.#cache.get(feedId)
-    if (entry?.copy !== undefined && entry.recheckAt > this.#ctx.now()) {
-      return Promise.resolve(entry.copy)
-    }
-    let running = this.#inflight.get(feedId)
-    if (running === undefined) {
-      running = this.#refresh(feedId, entry).finally(() => this.#inflight.delete(feedId))
-      this.#inflight.set(feedId, running)
-    }
-    return running
+  async read(feedId: string): Promise<FeedCopy | undefined> {
+    const fresh = this.#cache.get(feedId)
+    if (fresh !== undefined) return fresh.copy
+    const entry = await this.#cache.load(
+      feedId,
+      () => this.#refresh(feedId, this.#cache.peek(feedId)),
+      (loaded) => loaded.recheckAt - this.#ctx.now(),
+    )
+    return entry?.copy
   }
 
-  /** Forgets a feed's cached copy (after it is removed or changed in this process). */
+  /**
+   * Forgets a feed's cached copy. Use cases publish their changes on `ctx.changes`, which does
+   * this; kept for callers that changed a feed outside a use case.
+   */
   invalidate(feedId: string): void {
     this.#cache.delete(feedId)
   }
 
-  async #refresh(feedId: string, entry: Entry | undefined): Promise<FeedCopy | undefined> {
+  #forget(change: Change): void {
+    if (change.kind === 'feed') this.#cache.delete(change.feedId)
+    else if (change.kind === 'account') {
+      this.#cache.deleteWhere((entry) => entry.accountId === change.accountId)
+    } else if (change.kind === 'all') this.#cache.clear()
+  }
+
+  async #refresh(feedId: string, entry: Entry | undefined): Promise<Entry | undefined> {
     const now = this.#ctx.now()
     const row = await getFeed(this.#ctx.store, feedId)
     if (row === undefined) {
       this.#cache.delete(feedId)
       return undefined
     }
+    const accountId = row.account_id
     const origins = parseOrigins(row.allowed_origins)
     const stored = storedCopy(row, origins)
     // Another instance (or this one before a restart) fetched it recently: no call to Meta.
@@ -122,13 +145,11 @@ export class FeedPublisher {
       row.snapshot_at !== null &&
       now - row.snapshot_at < this.#refreshMs
     ) {
-      this.#remember(feedId, { copy: stored, recheckAt: row.snapshot_at + this.#refreshMs })
-      return stored
+      return { copy: stored, accountId, recheckAt: row.snapshot_at + this.#refreshMs }
     }
     try {
       const copy = await this.#fetch(row, origins, now)
-      this.#remember(feedId, { copy, recheckAt: now + this.#refreshMs })
-      return copy
+      return { copy, accountId, recheckAt: now + this.#refreshMs }
     } catch (error) {
       const failure = asServiceError(error)
       await recordFeedFailure(this.#ctx.store, { id: feedId, code: failure.code, now })
@@ -137,8 +158,7 @@ export class FeedPublisher {
       const stale: FeedCopy = { ...last, stale: true, allowedOrigins: origins }
       // Wait out Meta's own retry hint when it is longer than the interval.
       const wait = Math.max(this.#refreshMs, retryAfter(error))
-      this.#remember(feedId, { copy: stale, recheckAt: now + wait })
-      return stale
+      return { copy: stale, accountId, recheckAt: now + wait }
     }
   }
 
@@ -159,15 +179,6 @@ export class FeedPublisher {
       fetchedAt: now,
       allowedOrigins: origins,
     }
-  }
-
-  #remember(feedId: string, entry: Entry): void {
-    this.#cache.delete(feedId)
-    if (this.#cache.size >= this.#cacheMax) {
-      const oldest = this.#cache.keys().next()
-      if (oldest.done !== true) this.#cache.delete(oldest.value)
-    }
-    this.#cache.set(feedId, entry)
   }
 }
 

@@ -1,7 +1,10 @@
 import { BrokerError, MetaApiError } from '../meta/index.js'
 import { accountTokenReader, openToken, setAccountStatus } from '../store/index.js'
 import type { AccountRow, AccountWithToken, TokenKind, TokenRow } from '../store/index.js'
+import { ExpiringCache, SingleFlight } from './cache/index.js'
 import type { BrokerContext } from './context.js'
+import type { Change } from './effects/change-hub.js'
+import { inTransaction } from './effects/transaction.js'
 import { BrokerErrorLike, TokenRefresher } from './refresh-token.js'
 import type { RefreshOutcome, RefreshResult, RefreshTrigger } from './refresh-token.js'
 import { ServiceError } from './service-error.js'
@@ -43,21 +46,28 @@ export interface TokenServiceOptions {
  * Meta, and one running in another process (holding the token's lease) is waited for, not doubled.
  * The stored token's version makes a late refresh harmless (the newer token wins).
  *
- * Decrypted tokens may be kept in memory for `cacheMs` (bounded by `cacheMax`), dropped at once
- * when this process refreshes, revokes or deletes the account.
+ * Decrypted tokens may be kept in memory for `cacheMs` (bounded by `cacheMax`). The cache listens
+ * to `ctx.changes`: a change of the account, committed by this process or (through the store's
+ * change watcher) by another one, drops its token at once.
  */
 export class TokenService {
   readonly #ctx: BrokerContext
-  readonly #options: TokenServiceOptions
-  readonly #inflight = new Map<string, Promise<ServedToken>>()
+  readonly #refreshes = new SingleFlight<string, ServedToken>()
   readonly #refresher: TokenRefresher
-  readonly #cache = new Map<string, { token: ServedToken; until: number }>()
+  readonly #cache: ExpiringCache<string, ServedToken>
 
   readonly #read: (accountId: string, kind: TokenKind) => Promise<AccountWithToken | undefined>
 
   constructor(ctx: BrokerContext, options: TokenServiceOptions) {
     this.#ctx = ctx
-    this.#options = options
+    this.#cache = new ExpiringCache({
+      maxEntries: options.cacheMax ?? 10_000,
+      ttlMs: Math.max(0, options.cacheMs),
+      now: ctx.now,
+    })
+    ctx.changes.subscribe((change) => {
+      this.#forget(change)
+    })
     this.#read = accountTokenReader(ctx.store)
     this.#refresher =
       options.refresher ??
@@ -73,11 +83,16 @@ export class TokenService {
    * @throws {ServiceError} `not_found`, `needs_reauth`/`account_inactive` (409), `meta_error` (502)
    */
   async getToken(accountId: string): Promise<ServedToken> {
-    const now = this.#ctx.now()
     const cached = this.#cache.get(accountId)
-    if (cached !== undefined && cached.until > now && !this.#dueOnRead(cached.token, now)) {
-      return cached.token
-    }
+    if (cached !== undefined && !this.#dueOnRead(cached, this.#ctx.now())) return cached
+    // Concurrent reads of one account share one query and one decryption.
+    const served = await this.#cache.load(accountId, () => this.#current(accountId))
+    if (served === undefined) throw new ServiceError('not_found', 'no account has this id')
+    return served
+  }
+
+  async #current(accountId: string): Promise<ServedToken> {
+    const now = this.#ctx.now()
     const { account, row } = await this.#load(accountId)
     const served = this.#open(account, row)
     if (this.#dueOnRead(served, now) && this.#refreshable(row, now)) {
@@ -97,20 +112,21 @@ export class TokenService {
       }
     }
     if (served.expiresAt !== null && served.expiresAt <= now) {
-      await setAccountStatus(
-        this.#ctx.store,
-        account.id,
-        'expired',
-        'the token expired before it was refreshed',
-        now,
-      )
-      this.invalidate(accountId)
+      await inTransaction(this.#ctx, async (unit) => {
+        await setAccountStatus(
+          unit.store,
+          account.id,
+          'expired',
+          'the token expired before it was refreshed',
+          now,
+        )
+        unit.invalidate({ kind: 'account', accountId: account.id })
+      })
       throw new ServiceError(
         'account_inactive',
         "the account's token has expired; connect the account again",
       )
     }
-    this.#remember(served, now)
     return served
   }
 
@@ -121,18 +137,20 @@ export class TokenService {
    * @throws {ServiceError} as {@link getToken}; on a 190-family error the account becomes `needs_reauth`
    */
   refresh(accountId: string, trigger: RefreshTrigger): Promise<ServedToken> {
-    const running = this.#inflight.get(accountId)
-    if (running !== undefined) return running
-    const promise = this.#refresh(accountId, trigger).finally(() =>
-      this.#inflight.delete(accountId),
-    )
-    this.#inflight.set(accountId, promise)
-    return promise
+    return this.#refreshes.run(accountId, () => this.#refresh(accountId, trigger))
   }
 
-  /** Forgets a cached token (after revoke, delete, or a refresh elsewhere in this process). */
+  /**
+   * Forgets a cached token. Use cases publish their changes on `ctx.changes`, which does this;
+   * kept for callers that changed an account outside a use case.
+   */
   invalidate(accountId: string): void {
     this.#cache.delete(accountId)
+  }
+
+  #forget(change: Change): void {
+    if (change.kind === 'account') this.#cache.delete(change.accountId)
+    else if (change.kind === 'all') this.#cache.clear()
   }
 
   async #refresh(accountId: string, trigger: RefreshTrigger): Promise<ServedToken> {
@@ -156,7 +174,7 @@ export class TokenService {
       case 'joined': {
         const latest = await this.#load(account.id)
         const served = this.#open(latest.account, latest.row)
-        this.#remember(served, this.#ctx.now())
+        this.#cache.set(account.id, served)
         return served
       }
       case 'needs_reauth':
@@ -210,17 +228,6 @@ export class TokenService {
       row.kind === USER_TOKEN_KIND[this.#ctx.flavor] &&
       now - row.issued_at >= DAY
     )
-  }
-
-  #remember(token: ServedToken, now: number): void {
-    if (this.#options.cacheMs <= 0) return
-    const max = this.#options.cacheMax ?? 10_000
-    if (this.#cache.size >= max) {
-      const oldest = this.#cache.keys().next()
-      if (oldest.done !== true) this.#cache.delete(oldest.value)
-    }
-    this.#cache.delete(token.accountId)
-    this.#cache.set(token.accountId, { token, until: now + this.#options.cacheMs })
   }
 }
 

@@ -74,6 +74,9 @@ export async function startService(
           app?.log.error({ err: error }, `${where} round failed`)
         },
       },
+      onChangeWatcherError: (error) => {
+        app?.log.warn({ err: error }, 'change watcher: poll failed')
+      },
     })
     const signInLink = config.demo ? createSignInLink() : undefined
     app = await buildApp({

@@ -121,10 +121,15 @@ export async function listApiKeys(store: StoreContext): Promise<ApiKeyInfo[]> {
 }
 
 /**
- * Revokes an API key; it fails verification from then on.
+ * Marks an API key revoked; it fails verification from then on. Processes that remember keys
+ * learn it through the `revokeApiKey` use case (src/broker), which calls this.
  * @returns true when a live key was revoked (false if unknown or already revoked)
  */
-export async function revokeApiKey(store: StoreContext, id: string, now: number): Promise<boolean> {
+export async function markApiKeyRevoked(
+  store: StoreContext,
+  id: string,
+  now: number,
+): Promise<boolean> {
   const result = await store.db
     .updateTable('api_keys')
     .set({ revoked_at: checkInstant('now', now) })

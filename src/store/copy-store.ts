@@ -20,8 +20,9 @@ const TABLE_ORDER = [
 /**
  * Tables never copied: `throttle_gates` holds slow-downs Meta asked for, minutes long and keyed by
  * gate rather than by id; the target's instances learn them from Meta's next answer.
+ * `store_changes` tells running processes what to forget; a copy starts with no process running.
  */
-const NOT_COPIED: readonly string[] = Object.freeze(['throttle_gates'])
+const NOT_COPIED: readonly string[] = Object.freeze(['throttle_gates', 'store_changes'])
 
 /** Short-lived rows a copy may leave out: sign-ins in progress (a person would start again). */
 export const EPHEMERAL_TABLES: readonly string[] = Object.freeze(['connect_attempts'])

@@ -22,6 +22,27 @@ export interface Store {
   readonly dialect: DialectAdapter
   /** Closes the connection (SQLite) or the pool (PostgreSQL). Idempotent. */
   close(): Promise<void>
+  /**
+   * PostgreSQL only: opens a connection of its own (outside the pool) that LISTENs on `channel`,
+   * for the change watcher. Absent on SQLite.
+   */
+  readonly listen?: (channel: string, handlers: ListenHandlers) => Promise<StoreListener>
+}
+
+/** What a {@link Store.listen} connection tells. */
+export interface ListenHandlers {
+  /** A NOTIFY on the channel (its payload). */
+  onNotify(payload: string): void
+  /** The connection failed or ended; it is not used again. */
+  onLost(error: Error): void
+}
+
+/** A LISTEN connection. */
+export interface StoreListener {
+  /** A round trip on the connection: rejects when it is gone. */
+  ping(): Promise<void>
+  /** Ends the connection. Idempotent. */
+  close(): Promise<void>
 }
 
 /** What repositories need from a store; a {@link Store} is one. */
@@ -167,7 +188,47 @@ async function openPostgres(connectionString: string, opts: OpenStoreOptions): P
   })
   pool.on('error', (error) => opts.onPoolError?.(error))
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
-  return Promise.resolve(makeStore(db, postgresAdapter))
+  const listen = async (channel: string, handlers: ListenHandlers): Promise<StoreListener> => {
+    if (!/^[a-z_][a-z0-9_]{0,62}$/.test(channel)) throw invalidArgument('"channel" is not a name')
+    const client = new pg.Client({
+      connectionString,
+      application_name: 'igtoken-changes',
+      ...(ssl === undefined ? {} : { ssl }),
+    })
+    let lost = false
+    const lose = (error: Error) => {
+      if (lost) return
+      lost = true
+      handlers.onLost(error)
+    }
+    client.on('error', lose)
+    client.on('end', () => {
+      lose(new Error('the LISTEN connection ended'))
+    })
+    client.on('notification', (message) => {
+      if (message.channel === channel) handlers.onNotify(message.payload ?? '')
+    })
+    let closing: Promise<void> | undefined
+    const close = () =>
+      (closing ??= (async () => {
+        lost = true
+        await client.end().catch(() => undefined)
+      })())
+    try {
+      await client.connect()
+      await client.query(`listen ${channel}`)
+    } catch (error) {
+      await close()
+      throw error
+    }
+    return {
+      ping: async () => {
+        await client.query('select 1')
+      },
+      close,
+    }
+  }
+  return Promise.resolve(makeStore(db, postgresAdapter, listen))
 }
 
 type PgSsl =
@@ -197,11 +258,12 @@ function tlsOptions(connectionString: string, tls: PostgresTls | undefined): PgS
   }
 }
 
-function makeStore(db: Kysely<Database>, dialect: DialectAdapter): Store {
+function makeStore(db: Kysely<Database>, dialect: DialectAdapter, listen?: Store['listen']): Store {
   let closing: Promise<void> | undefined
   return Object.freeze({
     db,
     dialect,
     close: () => (closing ??= db.destroy()),
+    ...(listen === undefined ? {} : { listen }),
   })
 }

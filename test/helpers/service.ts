@@ -35,6 +35,8 @@ export interface TestService {
   readonly dataDir: string
   /** The database the service runs on. */
   readonly dialect: ServiceDialect
+  /** Its URL, for a second process (the CLI) or a second store on the same data. */
+  readonly databaseUrl: string
   readonly service: RunningService
   /** Every log line so far (JSON text). */
   readonly logs: string[]
@@ -99,6 +101,7 @@ export async function startTestService(
     control,
     dataDir,
     dialect,
+    databaseUrl: database?.url ?? `sqlite:${join(dataDir, 'igtoken.db')}`,
     service,
     logs,
     async apiKey(name = 'test') {

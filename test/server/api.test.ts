@@ -61,11 +61,11 @@ for (const dialect of SERVICE_DIALECTS) {
       })
 
       test('401 with a revoked key', async () => {
-        const { revokeApiKey, verifyApiKey } = await import('../../src/store/index.js')
+        const { markApiKeyRevoked, verifyApiKey } = await import('../../src/store/index.js')
         const doomed = await svc.apiKey('doomed')
         const info = await verifyApiKey(svc.service.store, doomed, Date.now())
         assert.ok(info)
-        assert.equal(await revokeApiKey(svc.service.store, info.id, Date.now()), true)
+        assert.equal(await markApiKeyRevoked(svc.service.store, info.id, Date.now()), true)
         const res = await api('/accounts', {}, doomed)
         assert.equal(res.status, 401)
       })

@@ -5,7 +5,7 @@ import { describe, test } from 'node:test'
 import {
   createApiKey,
   listApiKeys,
-  revokeApiKey,
+  markApiKeyRevoked,
   sha256Hex,
   verifyApiKey,
 } from '../../src/store/index.js'
@@ -40,8 +40,8 @@ for (const dialect of TEST_DIALECTS) {
         ]) {
           assert.equal(await verifyApiKey(t.store, presented, T0), undefined, presented)
         }
-        assert.equal(await revokeApiKey(t.store, id, T0 + 1), true)
-        assert.equal(await revokeApiKey(t.store, id, T0 + 2), false)
+        assert.equal(await markApiKeyRevoked(t.store, id, T0 + 1), true)
+        assert.equal(await markApiKeyRevoked(t.store, id, T0 + 2), false)
         assert.equal(await verifyApiKey(t.store, key, T0 + 3), undefined)
       } finally {
         await t.cleanup()

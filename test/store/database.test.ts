@@ -95,6 +95,7 @@ for (const dialect of TEST_DIALECTS) {
           'deletion_requests',
           'events',
           'feeds',
+          'store_changes',
           'throttle_gates',
           'tokens',
           'webhook_deliveries',

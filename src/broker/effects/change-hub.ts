@@ -8,6 +8,8 @@ export type Change =
   | { readonly kind: 'feed'; readonly feedId: string }
   | { readonly kind: 'all' }
 
+import { randomBytes } from 'node:crypto'
+
 /** A listener of {@link ChangeHub}. */
 export type ChangeListener = (change: Change) => void
 
@@ -18,6 +20,11 @@ export type ChangeListener = (change: Change) => void
  */
 export class ChangeHub {
   readonly #listeners = new Set<ChangeListener>()
+  /**
+   * Names this process in the changes it announces to other processes, so that its change
+   * watcher does not publish its own changes a second time.
+   */
+  readonly origin: string = randomBytes(12).toString('base64url')
 
   /** @returns a function that unsubscribes */
   subscribe(listener: ChangeListener): () => void {

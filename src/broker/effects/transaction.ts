@@ -1,4 +1,5 @@
-import type { StoreContext } from '../../store/index.js'
+import { announceChanges } from '../../store/index.js'
+import type { StoreChange, StoreContext } from '../../store/index.js'
 import type { Change, ChangeHub } from './change-hub.js'
 import { record } from './record.js'
 import type { Effect } from './vocabulary.js'
@@ -16,6 +17,8 @@ export interface UnitOfWork {
 /**
  * Runs a use case's writes in one transaction. Effects are written with the change (outbox);
  * after commit, and only then, the changes are published to the process's hub so caches forget.
+ * The changes are also announced to other processes in the same transaction (`announceChanges`),
+ * whose change watchers publish them on their hubs.
  */
 export async function inTransaction<T>(
   ctx: { readonly store: StoreContext; readonly changes: ChangeHub; readonly now: () => number },
@@ -24,7 +27,7 @@ export async function inTransaction<T>(
   const changes: Change[] = []
   const result = await ctx.store.db.transaction().execute(async (trx) => {
     const store: StoreContext = { db: trx, dialect: ctx.store.dialect }
-    return work({
+    const result = await work({
       store,
       async record(effect) {
         changes.push({ kind: 'account', accountId: effect.account.id })
@@ -34,7 +37,32 @@ export async function inTransaction<T>(
         changes.push(change)
       },
     })
+    await announceChanges(store, {
+      origin: ctx.changes.origin,
+      changes: distinct(changes.map(storeChange)),
+      now: ctx.now(),
+    })
+    return result
   })
   for (const change of changes) ctx.changes.publish(change)
   return result
+}
+
+/** A hub change as the store announces it. */
+export function storeChange(change: Change): StoreChange {
+  switch (change.kind) {
+    case 'account':
+      return { kind: 'account', ref: change.accountId }
+    case 'api-key':
+      return { kind: 'api-key', ref: change.keyId }
+    case 'feed':
+      return { kind: 'feed', ref: change.feedId }
+    default:
+      return { kind: 'all', ref: null }
+  }
+}
+
+function distinct(changes: readonly StoreChange[]): StoreChange[] {
+  const seen = new Map(changes.map((c) => [`${c.kind}:${c.ref ?? ''}`, c]))
+  return [...seen.values()]
 }

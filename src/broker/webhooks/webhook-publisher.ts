@@ -1,20 +1,7 @@
 import { enqueueWebhookDeliveries, newId, subscribersFor } from '../../store/index.js'
-import type { AccountRow, StoreContext, WebhookSubscriberRow } from '../../store/index.js'
+import type { AccountRow, StoreContext } from '../../store/index.js'
 import { webhookEventBody } from './webhook-events.js'
 import type { WebhookEventData, WebhookEventType } from './webhook-events.js'
-
-// Who subscribes changes rarely; every refresh asks. A short-lived answer per store saves a query
-// per refresh; a new subscriber starts receiving events at most this long after it was added.
-const SUBSCRIBER_CACHE_MS = 1_000
-const subscriberCache = new WeakMap<object, { at: number; rows: WebhookSubscriberRow[] }>()
-
-async function cachedSubscribers(store: StoreContext): Promise<WebhookSubscriberRow[]> {
-  const cached = subscriberCache.get(store.db)
-  if (cached !== undefined && Date.now() - cached.at < SUBSCRIBER_CACHE_MS) return cached.rows
-  const rows = await subscribersFor(store, '*')
-  subscriberCache.set(store.db, { at: Date.now(), rows })
-  return rows
-}
 
 /**
  * Queues an event for every subscriber that wants it. Only rows are written here; the delivery
@@ -38,9 +25,8 @@ export async function publishWebhookEvent(
   onError?: (error: unknown) => void,
 ): Promise<number> {
   try {
-    const subscribers = (await cachedSubscribers(store)).filter(
-      (s) => s.events === '*' || s.events.split(',').includes(event.type),
-    )
+    // Asked every time, like the outbox `record()`: a new subscriber hears the next event.
+    const subscribers = await subscribersFor(store, event.type)
     if (subscribers.length === 0) return 0
     const body = webhookEventBody(
       newId('evt'),

@@ -1,4 +1,6 @@
-import { createFeed, deleteFeed, getAccount, listAccounts, listFeeds } from '../../store/index.js'
+import { ChangeHub } from '../../broker/effects/change-hub.js'
+import { unpublishFeed } from '../../broker/unpublish-feed.js'
+import { createFeed, getAccount, listAccounts, listFeeds } from '../../store/index.js'
 import { EXIT } from '../exit-codes.js'
 import { openConfiguredStore } from '../open-store.js'
 import { CliError, printJson } from '../output.js'
@@ -97,7 +99,7 @@ export async function feedsListCommand(opts: { json?: boolean }): Promise<void> 
 export async function feedsRemoveCommand(id: string, opts: { json?: boolean }): Promise<void> {
   const { store } = await openConfiguredStore()
   try {
-    const removed = await deleteFeed(store, id)
+    const removed = await unpublishFeed({ store, changes: new ChangeHub(), now: Date.now }, id)
     if (opts.json === true) printJson({ id, removed })
     else process.stdout.write(removed ? `removed ${id}\n` : `no feed has id ${id}\n`)
     if (!removed) process.exitCode = EXIT.failure

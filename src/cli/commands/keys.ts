@@ -1,4 +1,6 @@
-import { createApiKey, listApiKeys, revokeApiKey } from '../../store/index.js'
+import { ChangeHub } from '../../broker/effects/change-hub.js'
+import { revokeApiKey } from '../../broker/revoke-api-key.js'
+import { createApiKey, listApiKeys } from '../../store/index.js'
 import { EXIT } from '../exit-codes.js'
 import { openConfiguredStore } from '../open-store.js'
 import { printJson } from '../output.js'
@@ -52,7 +54,8 @@ export async function keysListCommand(opts: { json?: boolean }): Promise<void> {
 export async function keysRevokeCommand(id: string, opts: { json?: boolean }): Promise<void> {
   const { store } = await openConfiguredStore()
   try {
-    const revoked = await revokeApiKey(store, id, Date.now())
+    // A running service refuses the key within a second (its change watcher hears of it).
+    const revoked = await revokeApiKey({ store, changes: new ChangeHub(), now: Date.now }, id)
     if (opts.json === true) printJson({ id, revoked })
     else process.stdout.write(revoked ? `revoked ${id}\n` : `no active API key has id ${id}\n`)
     if (!revoked) process.exitCode = EXIT.failure

@@ -2,11 +2,11 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { BrokerContext } from '../../broker/context.js'
 import type { FeedCopy, FeedPublisher } from '../../broker/feeds.js'
 import { ServiceError } from '../../broker/service-error.js'
+import { unpublishFeed } from '../../broker/unpublish-feed.js'
 import {
   FEED_MAX_ITEMS,
   FEED_MAX_ORIGINS,
   createFeed,
-  deleteFeed,
   feedInfo,
   getAccount,
   getFeed,
@@ -169,7 +169,7 @@ export function feedApiRoutes(
   api: FastifyInstance,
   deps: { ctx: BrokerContext; publisher: FeedPublisher; defaultItems: number },
 ): void {
-  const { ctx, publisher } = deps
+  const { ctx } = deps
   const errors = { 400: errorSchema, 401: errorSchema, 404: errorSchema, 429: errorSchema }
 
   api.post<{
@@ -289,9 +289,8 @@ export function feedApiRoutes(
       },
     },
     async (request, reply) => {
-      const removed = await deleteFeed(ctx.store, request.params.id)
+      const removed = await unpublishFeed(ctx, request.params.id)
       if (!removed) throw new ServiceError('not_found', 'no feed has this id')
-      publisher.invalidate(request.params.id)
       return reply.code(204).send()
     },
   )

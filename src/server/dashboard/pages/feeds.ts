@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify'
 import { ServiceError } from '../../../broker/service-error.js'
+import { unpublishFeed } from '../../../broker/unpublish-feed.js'
 import {
   FEED_MAX_ITEMS,
   createFeed,
-  deleteFeed,
   getAccount,
   listAccounts,
   listFeeds,
@@ -109,10 +109,9 @@ export function feedPages(app: FastifyInstance, deps: DashboardDeps): void {
       },
     },
     async (request, reply) => {
-      if (!(await deleteFeed(ctx.store, request.params.id))) {
+      if (!(await unpublishFeed(ctx, request.params.id))) {
         throw new ServiceError('not_found', 'no feed has this id')
       }
-      deps.publisher.invalidate(request.params.id)
       return reply.redirect(`${DASHBOARD_PATH}/feeds?done=removed`, 303)
     },
   )

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify'
+import { revokeApiKey } from '../../../broker/revoke-api-key.js'
 import { ServiceError } from '../../../broker/service-error.js'
-import { createApiKey, listApiKeys, revokeApiKey } from '../../../store/index.js'
+import { createApiKey, listApiKeys } from '../../../store/index.js'
 import type { CreatedApiKey } from '../../../store/index.js'
 import { DASHBOARD_PATH, sendPage } from '../context.js'
 import type { DashboardDeps } from '../context.js'
@@ -68,7 +69,7 @@ export function keyPages(app: FastifyInstance, deps: DashboardDeps): void {
       },
     },
     async (request, reply) => {
-      if (!(await revokeApiKey(ctx.store, request.params.id, ctx.now()))) {
+      if (!(await revokeApiKey(ctx, request.params.id))) {
         throw new ServiceError('not_found', 'no active API key has this id')
       }
       return reply.redirect(`${DASHBOARD_PATH}/keys?done=revoked`, 303)

@@ -4,7 +4,8 @@ import type { Media } from '../meta/index.js'
 import { getFeed, parseOrigins, recordFeedFailure, saveFeedSnapshot } from '../store/index.js'
 import type { FeedRow } from '../store/index.js'
 import type { BrokerContext } from './context.js'
-import { ServiceError } from './service-error.js'
+import { metaFailure } from './meta-failure.js'
+import type { ServiceError } from './service-error.js'
 import type { ServedToken } from './token-service.js'
 
 /** One media item as a public feed shows it (Meta's field names; no user or account id). */
@@ -203,17 +204,5 @@ function retryAfter(error: unknown): number {
 }
 
 function asServiceError(error: unknown): ServiceError {
-  if (error instanceof ServiceError) return error
-  if (error instanceof MetaApiError) {
-    return new ServiceError(
-      'meta_error',
-      error.action === 'retry-later'
-        ? 'Instagram is throttling or unavailable; the feed has no copy to serve yet'
-        : 'Instagram refused the media request; the feed has no copy to serve yet',
-      { cause: error },
-    )
-  }
-  return new ServiceError('meta_unreachable', 'Instagram could not be reached; try again later', {
-    cause: error,
-  })
+  return metaFailure(error, { step: 'media' })
 }

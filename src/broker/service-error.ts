@@ -27,14 +27,29 @@ export const SERVICE_ERRORS = {
 /** One of {@link SERVICE_ERRORS}' keys. */
 export type ServiceErrorCode = keyof typeof SERVICE_ERRORS
 
+/** Optional facts of a {@link ServiceError} beyond its code and message. */
+export interface ServiceErrorOptions {
+  readonly cause?: unknown
+  /** What to do about it, in one line (the CLI prints it as its `fix:` line). */
+  readonly hint?: string
+  /** A finer, stable name of the case than `code` (e.g. `too_early`, `code_expired`), for scripts. */
+  readonly reason?: string
+}
+
 /** A failure the service reports to its caller: a code, a status and a message safe to show. */
 export class ServiceError extends Error {
   override name = 'ServiceError'
   readonly code: ServiceErrorCode
   readonly status: number
-  constructor(code: ServiceErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options)
+  /** See {@link ServiceErrorOptions.hint}. */
+  readonly hint: string | undefined
+  /** See {@link ServiceErrorOptions.reason}. */
+  readonly reason: string | undefined
+  constructor(code: ServiceErrorCode, message: string, options?: ServiceErrorOptions) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause })
     this.code = code
     this.status = SERVICE_ERRORS[code]
+    this.hint = options?.hint
+    this.reason = options?.reason
   }
 }

@@ -32,7 +32,7 @@ const REFRESH_REFUSED_HINT =
 
 const AFTERMATH: Readonly<Record<MetaFailureStep, string>> = {
   'sign-in': '',
-  refresh: '; the stored token is unchanged',
+  refresh: '; the token is unchanged',
   media: '; the feed has no copy to serve yet',
   call: '',
 }

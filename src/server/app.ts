@@ -198,6 +198,16 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const publisher = new FeedPublisher(ctx, tokens, {
     refreshMs: options.feeds?.refreshMs ?? 300_000,
   })
+  // Bridge until the caches subscribe to the hub themselves (part "caches" of issue #12): what a
+  // use case committed in this process stops being served from its token and feed caches.
+  const unsubscribe = ctx.changes.subscribe((change) => {
+    if (change.kind === 'account') tokens.invalidate(change.accountId)
+    if (change.kind === 'feed') publisher.invalidate(change.feedId)
+  })
+  app.addHook('onClose', (_instance, done) => {
+    unsubscribe()
+    done()
+  })
   const defaultItems = options.feeds?.defaultItems ?? 12
   apiRoutes(app, { ctx, tokens, keyCacheMs: 5_000, feeds: { publisher, defaultItems } })
   publicFeedRoutes(app, { publisher })

@@ -2,6 +2,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import { createBrokerContext } from '../broker/context.js'
+import type { ChangeHub } from '../broker/effects/index.js'
 import { createRefreshRuntime } from '../broker/refresh-runtime.js'
 import type { RefreshRuntime } from '../broker/refresh-runtime.js'
 import { Throttle } from '../broker/throttle.js'
@@ -46,6 +47,8 @@ export interface StartServiceOptions {
   readonly now?: () => number
   /** Demo mode: also seed the emulator user whose name is an HTML/script probe (escaping tests). */
   readonly seedHostileUser?: boolean
+  /** The process's invalidation hub (tests watch what use cases publish); default a new one. */
+  readonly changes?: ChangeHub
 }
 
 /** The configuration problem behind a refused start: one line, no stack. */
@@ -108,6 +111,7 @@ export async function startService(
       emulatorUrl,
       callbackSecrets,
       now,
+      ...(options.changes === undefined ? {} : { changes: options.changes }),
       onUsage: (usage) => {
         throttle.observe(usage)
       },

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Writable } from 'node:stream'
+import type { ChangeHub } from '../../src/broker/effects/index.js'
 import { loadConfig } from '../../src/config.js'
 import { EmulatorControlClient } from '../../src/emulator/index.js'
 import { startService } from '../../src/server/service.js'
@@ -25,6 +26,8 @@ export const SERVICE_DIALECTS: readonly ServiceDialect[] = Object.freeze(
 export interface TestServiceOptions {
   /** `postgres` runs the service on a fresh database of the run's PostgreSQL. Default `sqlite`. */
   readonly dialect?: ServiceDialect
+  /** The service's invalidation hub, to watch what its use cases publish. */
+  readonly changes?: ChangeHub
 }
 
 /** A demo-mode service on free ports with its own data folder, and every log line it wrote. */
@@ -35,6 +38,8 @@ export interface TestService {
   readonly dataDir: string
   /** The database the service runs on. */
   readonly dialect: ServiceDialect
+  /** The database URL the service runs on (for CLI processes over the same database). */
+  readonly databaseUrl: string
   readonly service: RunningService
   /** Every log line so far (JSON text). */
   readonly logs: string[]
@@ -82,7 +87,11 @@ export async function startTestService(
         },
         { envFile: false },
       )
-      return startService(config, { logStream, now })
+      return startService(config, {
+        logStream,
+        now,
+        ...(options.changes === undefined ? {} : { changes: options.changes }),
+      })
     })
   } catch (error) {
     await database?.drop()
@@ -97,6 +106,7 @@ export async function startTestService(
     control,
     dataDir,
     dialect,
+    databaseUrl: database?.url ?? `sqlite:${join(dataDir, 'igtoken.db')}`,
     service,
     logs,
     async apiKey(name = 'test') {

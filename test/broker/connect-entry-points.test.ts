@@ -113,7 +113,7 @@ for (const dialect of SERVICE_DIALECTS) {
         .execute()
       assert.equal(accounts.length, 1, 'one account per Meta user')
       const account = accounts[0]
-      assert.ok(account)
+      assert.ok(account, 'the account row exists')
       const tokens = await db
         .selectFrom('tokens')
         .select(['kind', 'expires_at', 'ciphertext'])
@@ -155,10 +155,10 @@ for (const dialect of SERVICE_DIALECTS) {
           rows.tokens.map((r) => r.kind),
           ['instagram_long_lived'],
         )
-        assert.ok((rows.tokens[0]?.expires_at ?? 0) > Date.now())
+        assert.ok((rows.tokens[0]?.expires_at ?? 0) > Date.now(), 'the token expires later')
         assert.equal(rows.events.length, 1)
         const event = rows.events[0]
-        assert.ok(event)
+        assert.ok(event, 'the event exists')
         assert.equal(event.meta_user_id, rows.account.meta_user_id)
         const detail = JSON.parse(event.detail) as Record<string, unknown>
         assert.deepEqual(
@@ -183,6 +183,7 @@ for (const dialect of SERVICE_DIALECTS) {
           () => {
             assert.ok(
               published.some((c) => c.kind === 'account' && c.accountId === rows.account.id),
+              'the account change was published',
             )
           },
         )
@@ -192,7 +193,7 @@ for (const dialect of SERVICE_DIALECTS) {
     test('both doors store the same columns the same way', () => {
       const web = seen.get('connect')
       const cli = seen.get('cli')
-      assert.ok(web && cli)
+      assert.ok(web && cli, 'both doors were tried')
       const shape = (row: Record<string, unknown>) =>
         Object.fromEntries(Object.entries(row).map(([k, v]) => [k, v === null ? null : typeof v]))
       assert.deepEqual(shape(cli.account), shape(web.account))
@@ -213,7 +214,7 @@ for (const dialect of SERVICE_DIALECTS) {
       assert.equal(afterwards.account.ig_user_id, BUSINESS)
       assert.notEqual(afterwards.tokens[0]?.ciphertext, before.tokens[0]?.ciphertext)
       const last = afterwards.events.at(-1)
-      assert.ok(last)
+      assert.ok(last, 'a last event exists')
       assert.equal(afterwards.events.length, 2)
       assert.equal((JSON.parse(last.detail) as { reconnected: boolean }).reconnected, true)
     })

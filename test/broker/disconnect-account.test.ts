@@ -228,7 +228,7 @@ for (const dialect of SERVICE_DIALECTS) {
           .execute()
         assert.equal(events.length, 1, `one ${type} event`)
         const event = events[0]
-        assert.ok(event)
+        assert.ok(event, 'the event exists')
         assert.equal((JSON.parse(event.detail) as { source?: string }).source, entry.reason)
         assert.equal(event.meta_user_id, entry.purge ? null : metaUserId)
         if (entry.purge) {
@@ -265,8 +265,14 @@ for (const dialect of SERVICE_DIALECTS) {
           ? { todo: 'needs the store change watcher (part "caches" of issue #12)' }
           : {}
         await t.test('the hub was told after the commit', cachesPart, () => {
-          assert.ok(published.some((c) => c.kind === 'account' && c.accountId === accountId))
-          assert.ok(published.some((c) => c.kind === 'feed' && c.feedId === feedId))
+          assert.ok(
+            published.some((c) => c.kind === 'account' && c.accountId === accountId),
+            'the account change was published',
+          )
+          assert.ok(
+            published.some((c) => c.kind === 'feed' && c.feedId === feedId),
+            'the feed change was published',
+          )
         })
         await t.test(
           'the token API and the public feed refuse it at once',

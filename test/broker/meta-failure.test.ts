@@ -175,7 +175,7 @@ describe('metaFailure: the one translation of a Meta failure', () => {
         flavor: 'instagram-login',
         redirectUri: 'https://x.example/cb',
       })
-      assert.ok(failure instanceof ServiceError)
+      assert.ok(failure instanceof ServiceError, 'a ServiceError')
       assert.equal(failure.code, code)
       assert.equal(failure.reason, reason)
       assert.equal(failure.cause, error)

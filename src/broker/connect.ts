@@ -94,9 +94,10 @@ const REFUSALS: Readonly<Record<ConsumeRefusal, [ServiceErrorCode, string]>> = {
 }
 
 /**
- * Completes a connect flow from Meta's redirect: checks and uses up `state`, exchanges the code,
- * upgrades to a long-lived token, reads the profile and upserts the account with its token.
- * Connecting the same Meta user again replaces its token; it never makes a duplicate.
+ * Completes a connect flow from Meta's redirect: checks and uses up `state`, then signs in with
+ * the code ({@link completeLogin}) and stores the account through the one writer
+ * ({@link saveConnectedAccount}), as `igtoken login --save` does. Connecting the same Meta user
+ * again replaces its token; it never makes a duplicate. Failures are translated by `metaFailure`.
  *
  * @param query - the callback's query parameters
  * @param browserBinding - the cookie set by {@link startConnect}, if the browser sent it

@@ -125,7 +125,8 @@ describe('igtoken login: first-time failures say what to do', () => {
     const r = await cli.exited
     assert.equal(r.code, 1)
     assert.match(r.stderr, /Meta refused the sign-in/)
-    assert.match(r.stderr, /fix: check the Instagram app secret shown beside the Instagram app id/)
+    // The fix is src/meta's hint for a refused secret where it gives one, else the checklist.
+    assert.match(r.stderr, /fix: .*Instagram app secret/)
     assertNoSecrets(r.stdout + r.stderr, wrong)
   })
 

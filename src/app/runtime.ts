@@ -1,6 +1,7 @@
 import { createBrokerContext } from '../broker/context.js'
 import type { BrokerContext } from '../broker/context.js'
 import { startChangeWatcher } from '../broker/cache/change-watcher.js'
+import type { ChangeHub } from '../broker/effects/index.js'
 import { createRefreshRuntime } from '../broker/refresh-runtime.js'
 import type { RefreshRuntime, RefreshRuntimeHooks } from '../broker/refresh-runtime.js'
 import { Throttle } from '../broker/throttle.js'
@@ -28,6 +29,8 @@ export interface RuntimeOptions {
   readonly seedHostileUser?: boolean
   /** Told about refreshes, deliveries and failed rounds (metrics, logs). */
   readonly hooks?: Omit<RefreshRuntimeHooks, 'role' | 'throttle'>
+  /** The process's invalidation hub (tests watch what use cases publish); default a new one. */
+  readonly changes?: ChangeHub
   /** `serve`: told when the watcher of other processes' changes fails a poll (logs). */
   readonly onChangeWatcherError?: (error: unknown) => void
 }
@@ -98,6 +101,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
       emulatorUrl: target.emulatorUrl,
       callbackSecrets: target.callbackSecrets,
       now,
+      ...(options.changes === undefined ? {} : { changes: options.changes }),
       onUsage: (usage) => {
         throttle.observe(usage)
       },

@@ -1,23 +1,18 @@
-import { randomInt } from 'node:crypto'
-import { AuthorizationDeniedError, BrokerError, MetaApiError } from '../meta/index.js'
-import type { FacebookPage } from '../meta/index.js'
 import {
-  appendEvent,
   consumeConnectAttempt,
   createConnectAttempt,
-  getAccount,
-  saveToken,
   setConnectAttemptOutcome,
-  upsertAccount,
 } from '../store/index.js'
-import type { AccountRow, ConsumeRefusal, TokenKind } from '../store/index.js'
+import type { ConsumeRefusal } from '../store/index.js'
+import { completeLogin } from './complete-login.js'
 import type { BrokerContext } from './context.js'
-import { nextRefreshAt } from './refresh-policy.js'
+import { metaFailure } from './meta-failure.js'
 import { checkReturnTo } from './return-to.js'
+import { saveConnectedAccount } from './save-connected-account.js'
+import type { SavedAccount } from './save-connected-account.js'
 import { randomSecret } from './secrets.js'
 import { ServiceError } from './service-error.js'
 import type { ServiceErrorCode } from './service-error.js'
-import { publishWebhookEvent } from './webhooks/webhook-publisher.js'
 
 /** What {@link startConnect} hands the HTTP layer. */
 export interface StartedConnect {
@@ -83,9 +78,7 @@ export async function startConnect(
 }
 
 /** The result of a completed connect. */
-export interface ConnectedAccount {
-  readonly account: AccountRow
-  readonly created: boolean
+export interface ConnectedAccount extends SavedAccount {
   readonly expiresAt: number | null
   readonly returnTo: string | null
 }
@@ -101,9 +94,10 @@ const REFUSALS: Readonly<Record<ConsumeRefusal, [ServiceErrorCode, string]>> = {
 }
 
 /**
- * Completes a connect flow from Meta's redirect: checks and uses up `state`, exchanges the code,
- * upgrades to a long-lived token, reads the profile and upserts the account with its token.
- * Connecting the same Meta user again replaces its token; it never makes a duplicate.
+ * Completes a connect flow from Meta's redirect: checks and uses up `state`, then signs in with
+ * the code ({@link completeLogin}) and stores the account through the one writer
+ * ({@link saveConnectedAccount}), as `igtoken login --save` does. Connecting the same Meta user
+ * again replaces its token; it never makes a duplicate. Failures are translated by `metaFailure`.
  *
  * @param query - the callback's query parameters
  * @param browserBinding - the cookie set by {@link startConnect}, if the browser sent it
@@ -144,11 +138,21 @@ export async function completeConnect(
   }
   const attempt = consumed.attempt
   try {
-    const result = await connectWithCode(ctx, query, state, attempt.label)
+    const { code } = ctx.meta.parseRedirect(query, { expectedState: state })
+    const requested = attempt.scopes === '' ? ctx.scopes : attempt.scopes.split(',')
+    const login = await completeLogin(ctx.meta, code, {
+      ...(requested === undefined ? {} : { requestedScopes: requested }),
+      now: ctx.now,
+    })
+    const saved = await saveConnectedAccount(ctx, login, { label: attempt.label, via: 'connect' })
     await setConnectAttemptOutcome(ctx.store, attempt.id, 'connected')
-    return { ...result, returnTo: attempt.return_to }
+    return { ...saved, expiresAt: login.userToken.expiresAt, returnTo: attempt.return_to }
   } catch (error) {
-    const failure = toServiceError(error)
+    const failure = metaFailure(error, {
+      step: 'sign-in',
+      flavor: ctx.flavor,
+      redirectUri: ctx.redirectUri,
+    })
     await setConnectAttemptOutcome(
       ctx.store,
       attempt.id,
@@ -156,158 +160,4 @@ export async function completeConnect(
     )
     throw failure
   }
-}
-
-async function connectWithCode(
-  ctx: BrokerContext,
-  query: URLSearchParams,
-  state: string,
-  label: string | null,
-): Promise<Omit<ConnectedAccount, 'returnTo'>> {
-  const { code } = ctx.meta.parseRedirect(query, { expectedState: state })
-  const short = await ctx.meta.exchangeCode(code)
-  const long = await ctx.meta.exchangeForLongLivedToken(short.accessToken)
-  const issuedAt = ctx.now()
-
-  const tokens: { kind: TokenKind; accessToken: string; expiresAt: number | null }[] = []
-  let metaUserId: string
-  let igUserId: string | null
-  let username: string
-  if (ctx.flavor === 'facebook-login') {
-    const pages = await ctx.meta.listPages(long.accessToken)
-    const page = pickInstagramPage(pages)
-    const profile = await ctx.meta.getProfile(long.accessToken, { fields: ['id', 'name'] })
-    metaUserId = profile.id
-    igUserId = page.instagramBusinessAccount.id
-    username = page.instagramBusinessAccount.username ?? page.name
-    tokens.push({
-      kind: 'facebook_user_long_lived',
-      accessToken: long.accessToken,
-      expiresAt: long.expiresAt,
-    })
-    tokens.push({ kind: 'facebook_page', accessToken: page.accessToken, expiresAt: null })
-  } else {
-    const profile = await ctx.meta.getProfile(long.accessToken)
-    // The code exchange names the app-scoped id that Meta's deauthorize and deletion callbacks use.
-    metaUserId = short.userId ?? profile.id
-    igUserId = profile.userId ?? null
-    username = profile.username
-    const kind =
-      ctx.flavor === 'basic-display' ? 'basic_display_long_lived' : 'instagram_long_lived'
-    tokens.push({ kind, accessToken: long.accessToken, expiresAt: long.expiresAt })
-  }
-
-  const scopes = short.permissions.length > 0 ? short.permissions : (ctx.scopes ?? [])
-  const now = ctx.now()
-  const { id, created } = await ctx.store.db.transaction().execute(async (trx) => {
-    const tx = { db: trx, dialect: ctx.store.dialect }
-    const upserted = await upsertAccount(tx, {
-      flavor: ctx.flavor,
-      metaUserId,
-      igUserId,
-      username,
-      scopes,
-      ...(label === null ? {} : { label }),
-      now,
-    })
-    for (const token of tokens) {
-      await saveToken(tx, ctx.keyring, {
-        accountId: upserted.id,
-        kind: token.kind,
-        accessToken: token.accessToken,
-        issuedAt,
-        expiresAt: token.expiresAt,
-        nextRefreshAt: nextRefreshAt(
-          { kind: token.kind, issuedAt, expiresAt: token.expiresAt },
-          jitter(),
-        ),
-        expectedVersion: 'any',
-        now,
-      })
-    }
-    await appendEvent(tx, {
-      type: 'account.connected',
-      accountId: upserted.id,
-      metaUserId,
-      detail: { flavor: ctx.flavor, reconnected: !upserted.created },
-      now,
-    })
-    return upserted
-  })
-  const account = await getAccount(ctx.store, id)
-  if (account === undefined)
-    throw new ServiceError('internal', 'the account vanished while it was saved')
-  await publishWebhookEvent(ctx.store, {
-    type: 'account.connected',
-    account,
-    data: { flavor: ctx.flavor, reconnected: !created, expires_at: isoOrNull(long.expiresAt) },
-    now,
-  })
-  return { account, created, expiresAt: long.expiresAt }
-}
-
-function pickInstagramPage(pages: readonly FacebookPage[]): FacebookPage & {
-  instagramBusinessAccount: NonNullable<FacebookPage['instagramBusinessAccount']>
-} {
-  for (const page of pages) {
-    if (page.instagramBusinessAccount !== null) {
-      return { ...page, instagramBusinessAccount: page.instagramBusinessAccount }
-    }
-  }
-  throw new ServiceError(
-    'code_rejected',
-    'none of the Facebook Pages you granted is linked to an Instagram professional account',
-  )
-}
-
-function isoOrNull(ms: number | null): string | null {
-  return ms === null ? null : new Date(ms).toISOString()
-}
-
-function jitter(): number {
-  return randomInt(0, 1_000_000) / 1_000_000
-}
-
-/** Maps anything the connect flow can throw to a page-safe {@link ServiceError}. */
-export function toServiceError(error: unknown): ServiceError {
-  if (error instanceof ServiceError) return error
-  if (error instanceof AuthorizationDeniedError) {
-    return new ServiceError(
-      'authorization_denied',
-      "the sign-in was cancelled on Meta's page; nothing was connected",
-    )
-  }
-  if (error instanceof MetaApiError) {
-    if (error.action === 'fix-request' || error.action === 'permission') {
-      const hint = error.hint === null ? '' : ` (${error.hint})`
-      return new ServiceError(
-        'code_rejected',
-        `Meta refused the sign-in: ${error.message}${hint}`,
-        { cause: error },
-      )
-    }
-    return new ServiceError('meta_error', `Meta answered with an error: ${error.message}`, {
-      cause: error,
-    })
-  }
-  if (error instanceof BrokerError) {
-    if (error.code === 'IGB_TIMEOUT' || error.code === 'IGB_NETWORK') {
-      return new ServiceError(
-        'meta_unreachable',
-        'Meta could not be reached; try again in a moment',
-        { cause: error },
-      )
-    }
-    if (error.code.startsWith('IGB_REDIRECT') || error.code === 'IGB_STATE_MISMATCH') {
-      return new ServiceError(
-        'invalid_request',
-        `the sign-in came back malformed: ${error.message}`,
-        { cause: error },
-      )
-    }
-    return new ServiceError('meta_error', `Meta's answer could not be used: ${error.message}`, {
-      cause: error,
-    })
-  }
-  return new ServiceError('internal', 'something went wrong on our side', { cause: error })
 }

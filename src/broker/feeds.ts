@@ -6,7 +6,8 @@ import type { FeedRow } from '../store/index.js'
 import { ExpiringCache } from './cache/index.js'
 import type { BrokerContext } from './context.js'
 import type { Change } from './effects/change-hub.js'
-import { ServiceError } from './service-error.js'
+import { metaFailure } from './meta-failure.js'
+import type { ServiceError } from './service-error.js'
 import type { ServedToken } from './token-service.js'
 
 /** One media item as a public feed shows it (Meta's field names; no user or account id). */
@@ -214,17 +215,5 @@ function retryAfter(error: unknown): number {
 }
 
 function asServiceError(error: unknown): ServiceError {
-  if (error instanceof ServiceError) return error
-  if (error instanceof MetaApiError) {
-    return new ServiceError(
-      'meta_error',
-      error.action === 'retry-later'
-        ? 'Instagram is throttling or unavailable; the feed has no copy to serve yet'
-        : 'Instagram refused the media request; the feed has no copy to serve yet',
-      { cause: error },
-    )
-  }
-  return new ServiceError('meta_unreachable', 'Instagram could not be reached; try again later', {
-    cause: error,
-  })
+  return metaFailure(error, { step: 'media' })
 }

@@ -32,9 +32,11 @@ export type ServiceErrorCode = (typeof SERVICE_ERROR_CODES)[number]
 /** Options of a {@link ServiceError} beyond its code and message. */
 export interface ServiceErrorOptions {
   readonly cause?: unknown
-  /** What the caller can do about it, when there is more to say than the message. */
+  /** What to do about it, in one line (the CLI prints it as its `fix:` line). */
   readonly hint?: string
-  /** Try again after this many seconds (Meta's slow-downs). */
+  /** A finer, stable name of the case than `code` (e.g. `too_early`, `code_expired`), for scripts. */
+  readonly reason?: string
+  /** Try again after this many seconds (Meta's slow-downs, a busy database). */
   readonly retryAfterSeconds?: number
 }
 
@@ -45,12 +47,16 @@ export interface ServiceErrorOptions {
 export class ServiceError extends Error {
   override name = 'ServiceError'
   readonly code: ServiceErrorCode
+  /** See {@link ServiceErrorOptions.hint}. */
   readonly hint: string | undefined
+  /** See {@link ServiceErrorOptions.reason}. */
+  readonly reason: string | undefined
   readonly retryAfterSeconds: number | undefined
   constructor(code: ServiceErrorCode, message: string, options: ServiceErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause })
     this.code = code
     this.hint = options.hint
+    this.reason = options.reason
     this.retryAfterSeconds = options.retryAfterSeconds
   }
 }

@@ -1,4 +1,3 @@
-import { BrokerError, MetaApiError } from '../meta/index.js'
 import { accountTokenReader, openToken, setAccountStatus } from '../store/index.js'
 import type { AccountRow, AccountWithToken, TokenKind, TokenRow } from '../store/index.js'
 import { ExpiringCache, SingleFlight } from './cache/index.js'
@@ -7,6 +6,7 @@ import type { Change } from './effects/change-hub.js'
 import { inTransaction } from './effects/transaction.js'
 import { BrokerErrorLike, TokenRefresher } from './refresh-token.js'
 import type { RefreshOutcome, RefreshResult, RefreshTrigger } from './refresh-token.js'
+import { metaFailure } from './meta-failure.js'
 import { ServiceError } from './service-error.js'
 import { SERVED_TOKEN_KIND, USER_TOKEN_KIND } from './token-kinds.js'
 
@@ -232,6 +232,7 @@ export class TokenService {
 }
 
 function refreshFailure(error: unknown): ServiceError {
+  // A refresh held or failed by another runner: not a Meta failure of this call.
   if (error instanceof BrokerErrorLike) {
     return new ServiceError(
       error.code === 'IGB_TIMEOUT' || error.code === 'IGB_NETWORK'
@@ -241,33 +242,5 @@ function refreshFailure(error: unknown): ServiceError {
       { cause: error },
     )
   }
-  if (error instanceof MetaApiError && error.action === 'reauthorize') {
-    return new ServiceError(
-      'needs_reauth',
-      "Meta no longer accepts this account's token; the person must connect it again",
-      { cause: error },
-    )
-  }
-  if (
-    error instanceof BrokerError &&
-    (error.code === 'IGB_TIMEOUT' || error.code === 'IGB_NETWORK')
-  ) {
-    return new ServiceError(
-      'meta_unreachable',
-      'Meta could not be reached; the stored token is unchanged',
-      { cause: error },
-    )
-  }
-  if (
-    error instanceof BrokerError &&
-    (error.code === 'IGB_REFRESH_TOO_EARLY' || error.code === 'IGB_TOKEN_EXPIRED')
-  ) {
-    return new ServiceError('invalid_request', error.message, { cause: error })
-  }
-  const message = error instanceof Error ? error.message : 'unknown failure'
-  return new ServiceError(
-    'meta_error',
-    `the refresh failed: ${message}; the stored token is unchanged`,
-    { cause: error },
-  )
+  return metaFailure(error, { step: 'refresh' })
 }

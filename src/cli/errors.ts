@@ -49,6 +49,7 @@ export const CLI_ERROR_CODES = [
   'not_found',
   'not_refreshable',
   'out_file',
+  'permission_missing',
   'port_busy',
   'port_denied',
   'retry_later',
@@ -65,6 +66,11 @@ export const CLI_ERROR_CODES = [
 
 /** One of {@link CLI_ERROR_CODES}. */
 export type CliErrorCode = (typeof CLI_ERROR_CODES)[number]
+
+/** Whether a string is one of {@link CLI_ERROR_CODES}. */
+export function isCliErrorCode(value: string): value is CliErrorCode {
+  return (CLI_ERROR_CODES as readonly string[]).includes(value)
+}
 
 /**
  * A failure a command reports itself: one line for stderr (with the fix) and its exit code.

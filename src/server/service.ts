@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import { StartupError } from '../app/startup-error.js'
 import { openRuntime } from '../app/runtime.js'
 import type { Runtime } from '../app/runtime.js'
+import type { ChangeHub } from '../broker/effects/index.js'
 import type { RefreshRuntime } from '../broker/refresh-runtime.js'
 import type { Config } from '../config.js'
 import type { Store } from '../store/index.js'
@@ -40,6 +41,8 @@ export interface StartServiceOptions {
   readonly now?: () => number
   /** Demo mode: also seed the emulator user whose name is an HTML/script probe (escaping tests). */
   readonly seedHostileUser?: boolean
+  /** The process's invalidation hub (tests watch what use cases publish); default a new one. */
+  readonly changes?: ChangeHub
 }
 
 /**
@@ -60,6 +63,7 @@ export async function startService(
     runtime = await openRuntime(config, {
       role: 'serve',
       ...(options.now === undefined ? {} : { now: options.now }),
+      ...(options.changes === undefined ? {} : { changes: options.changes }),
       ...(options.seedHostileUser === undefined
         ? {}
         : { seedHostileUser: options.seedHostileUser }),

@@ -248,29 +248,56 @@ export async function deleteEverythingAboutMetaUser(
   opts: { readonly flavor?: string } = {},
 ): Promise<MetaUserDeletion> {
   checkText('metaUserId', metaUserId)
-  return store.db.transaction().execute(async (trx) => {
-    let accountsQuery = trx
-      .selectFrom('accounts')
-      .select('id')
-      .where('meta_user_id', '=', metaUserId)
-    if (opts.flavor !== undefined) accountsQuery = accountsQuery.where('flavor', '=', opts.flavor)
-    const accountIds = (await accountsQuery.execute()).map((r) => r.id)
-    const events = await trx
-      .deleteFrom('events')
-      .where((eb) =>
-        accountIds.length === 0
-          ? eb('meta_user_id', '=', metaUserId)
-          : eb.or([eb('meta_user_id', '=', metaUserId), eb('account_id', 'in', accountIds)]),
-      )
-      .executeTakeFirst()
-    const accounts =
+  return store.db
+    .transaction()
+    .execute((trx) => purgeMetaUser({ db: trx, dialect: store.dialect }, metaUserId, opts))
+}
+
+/**
+ * {@link deleteEverythingAboutMetaUser} inside the caller's transaction: pass one, so the purge
+ * commits with whatever the caller records about it.
+ */
+export async function purgeMetaUser(
+  store: StoreContext,
+  metaUserId: string,
+  opts: { readonly flavor?: string } = {},
+): Promise<MetaUserDeletion> {
+  checkText('metaUserId', metaUserId)
+  const trx = store.db
+  let accountsQuery = trx.selectFrom('accounts').select('id').where('meta_user_id', '=', metaUserId)
+  if (opts.flavor !== undefined) accountsQuery = accountsQuery.where('flavor', '=', opts.flavor)
+  const accountIds = (await accountsQuery.execute()).map((r) => r.id)
+  const events = await trx
+    .deleteFrom('events')
+    .where((eb) =>
       accountIds.length === 0
-        ? { numDeletedRows: 0n }
-        : await trx.deleteFrom('accounts').where('id', 'in', accountIds).executeTakeFirst()
-    return {
-      accountIds,
-      accounts: Number(accounts.numDeletedRows),
-      events: Number(events.numDeletedRows),
-    }
-  })
+        ? eb('meta_user_id', '=', metaUserId)
+        : eb.or([eb('meta_user_id', '=', metaUserId), eb('account_id', 'in', accountIds)]),
+    )
+    .executeTakeFirst()
+  const accounts =
+    accountIds.length === 0
+      ? { numDeletedRows: 0n }
+      : await trx.deleteFrom('accounts').where('id', 'in', accountIds).executeTakeFirst()
+  return {
+    accountIds,
+    accounts: Number(accounts.numDeletedRows),
+    events: Number(events.numDeletedRows),
+  }
+}
+
+/**
+ * Revokes an account: deletes its tokens and marks it `revoked` with a reason, keeping the row so
+ * operators see what happened. Pass a transaction to make it part of a larger change.
+ * @returns true when the account exists
+ */
+export async function revokeAccount(
+  store: StoreContext,
+  id: string,
+  reason: string,
+  now: number,
+): Promise<boolean> {
+  checkInstant('now', now)
+  await store.db.deleteFrom('tokens').where('account_id', '=', id).execute()
+  return setAccountStatus(store, id, 'revoked', reason, now)
 }

@@ -124,8 +124,9 @@ describe('igtoken login: first-time failures say what to do', () => {
     cli.endInput()
     const r = await cli.exited
     assert.equal(r.code, 1)
-    assert.match(r.stderr, /Meta refused the app secret/)
-    assert.match(r.stderr, /Instagram app secret/)
+    assert.match(r.stderr, /Meta refused the sign-in/)
+    // The fix is src/meta's hint for a refused secret where it gives one, else the checklist.
+    assert.match(r.stderr, /fix: .*Instagram app secret/)
     assertNoSecrets(r.stdout + r.stderr, wrong)
   })
 
@@ -137,8 +138,8 @@ describe('igtoken login: first-time failures say what to do', () => {
     cli.endInput()
     const r = await cli.exited
     assert.equal(r.code, 1)
-    assert.match(r.stderr, /codes work once and expire after 1 hour/)
-    assert.match(r.stderr, /fix: run igtoken login again/)
+    assert.match(r.stderr, /Meta refused the sign-in/)
+    assert.match(r.stderr, /fix: .*codes work once and expire after 1 hour.*then sign in again/)
     const code = new URL(location).searchParams.get('code') ?? ''
     assertNoSecrets(r.stdout + r.stderr, code.replace(/#.*/, ''))
   })

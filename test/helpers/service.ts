@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Writable } from 'node:stream'
+import type { ChangeHub } from '../../src/broker/effects/index.js'
 import { loadConfig } from '../../src/config.js'
 import { EmulatorControlClient } from '../../src/emulator/index.js'
 import { startService } from '../../src/server/service.js'
@@ -25,6 +26,8 @@ export const SERVICE_DIALECTS: readonly ServiceDialect[] = Object.freeze(
 export interface TestServiceOptions {
   /** `postgres` runs the service on a fresh database of the run's PostgreSQL. Default `sqlite`. */
   readonly dialect?: ServiceDialect
+  /** The service's invalidation hub, to watch what its use cases publish. */
+  readonly changes?: ChangeHub
 }
 
 /** A demo-mode service on free ports with its own data folder, and every log line it wrote. */
@@ -86,7 +89,11 @@ export async function startTestService(
         },
         { envFile: false },
       )
-      return startService(config, { logStream, now })
+      return startService(config, {
+        logStream,
+        now,
+        ...(options.changes === undefined ? {} : { changes: options.changes }),
+      })
     })
   } catch (error) {
     await database?.drop()

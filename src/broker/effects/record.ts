@@ -13,7 +13,7 @@ export async function record(store: StoreContext, effect: Effect, now: number): 
   const event = await appendEvent(store, {
     type: effect.type,
     accountId: effect.account.id,
-    metaUserId: effect.account.meta_user_id,
+    metaUserId: effect.anonymous === true ? null : effect.account.meta_user_id,
     detail: effect.data ?? {},
     now,
   })

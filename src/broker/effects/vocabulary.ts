@@ -35,6 +35,11 @@ export interface Effect {
   readonly type: EventType
   readonly account: EventAccount
   readonly data?: EventData
+  /**
+   * Leave the person's app-scoped id out of the event row: a data deletion records what was
+   * deleted, never whom. Webhooks still name the account, so subscribers can delete their copies.
+   */
+  readonly anonymous?: boolean
 }
 
 /** Whether a string is one of {@link EVENT_TYPES}. */

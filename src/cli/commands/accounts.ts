@@ -1,16 +1,11 @@
 import { accountView } from '../../broker/account-view.js'
 import type { AccountView } from '../../broker/account-view.js'
+import { disconnectAccount } from '../../broker/disconnect-account.js'
+import { ChangeHub } from '../../broker/effects/index.js'
 import { ServiceError } from '../../broker/service-error.js'
 import { SERVED_TOKEN_KIND } from '../../broker/token-kinds.js'
 import { FLAVOR_NAMES } from '../../meta/index.js'
-import {
-  ACCOUNT_STATUSES,
-  appendEvent,
-  deleteAccount,
-  getAccount,
-  getToken,
-  listAccounts,
-} from '../../store/index.js'
+import { ACCOUNT_STATUSES, getAccount, getToken, listAccounts } from '../../store/index.js'
 import type { AccountRow, AccountStatus, StoreContext } from '../../store/index.js'
 import { EXIT } from '../exit-codes.js'
 import { openBrokerContext, openConfiguredStore } from '../open-store.js'
@@ -231,7 +226,7 @@ export async function accountsDeleteCommand(
   id: string,
   opts: { yes?: boolean; json?: boolean },
 ): Promise<void> {
-  const { store } = await openConfiguredStore()
+  const { config, store } = await openConfiguredStore()
   try {
     const account = await getAccount(store, id)
     if (account === undefined) throw notFound(id)
@@ -252,14 +247,12 @@ export async function accountsDeleteCommand(
         throw new CliError('not deleted', { exit: EXIT.interrupted, code: 'cancelled' })
       }
     }
-    await deleteAccount(store, id)
-    await appendEvent(store, {
-      type: 'account.deleted',
-      accountId: id,
-      metaUserId: account.meta_user_id,
-      detail: { source: 'cli' },
-      now: Date.now(),
-    })
+    // This process has no caches; a running service learns of it through the store.
+    await disconnectAccount(
+      { store, changes: new ChangeHub(), now: Date.now, flavor: config.flavor },
+      { accountId: id },
+      'cli',
+    )
     if (opts.json === true) printJson({ id, deleted: true })
     else process.stdout.write(`deleted ${id} (@${account.username})\n`)
   } finally {

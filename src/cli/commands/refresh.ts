@@ -43,7 +43,7 @@ export async function refreshCommand(
       ...(opts.force === true ? { force: true } : {}),
     })
   } catch (error) {
-    throw metaFailure(error)
+    throw metaFailure(error, { step: 'refresh' })
   }
   const now = Date.now()
   const document = {

@@ -1,18 +1,11 @@
 import type { FastifyInstance } from 'fastify'
 import { accountView, iso } from '../../broker/account-view.js'
 import type { BrokerContext } from '../../broker/context.js'
+import { disconnectAccount } from '../../broker/disconnect-account.js'
 import { ServiceError } from '../../broker/service-error.js'
 import { SERVED_TOKEN_KIND } from '../../broker/token-kinds.js'
 import type { ServedToken, TokenService } from '../../broker/token-service.js'
-import { publishWebhookEvent } from '../../broker/webhooks/webhook-publisher.js'
-import {
-  ACCOUNT_STATUSES,
-  appendEvent,
-  deleteAccount,
-  getAccount,
-  getToken,
-  listAccounts,
-} from '../../store/index.js'
+import { ACCOUNT_STATUSES, getAccount, getToken, listAccounts } from '../../store/index.js'
 import type { AccountStatus } from '../../store/index.js'
 import { apiKeyGuard } from '../api-key-guard.js'
 import type { FeedPublisher } from '../../broker/feeds.js'
@@ -253,23 +246,7 @@ export function apiRoutes(
           },
         },
         async (request, reply) => {
-          const account = await getAccount(ctx.store, request.params.id)
-          if (account === undefined) throw new ServiceError('not_found', 'no account has this id')
-          await deleteAccount(ctx.store, account.id)
-          tokens.invalidate(account.id)
-          await appendEvent(ctx.store, {
-            type: 'account.deleted',
-            accountId: account.id,
-            metaUserId: account.meta_user_id,
-            detail: { source: 'api' },
-            now: ctx.now(),
-          })
-          await publishWebhookEvent(ctx.store, {
-            type: 'account.deleted',
-            account,
-            data: { source: 'api' },
-            now: ctx.now(),
-          })
+          await disconnectAccount(ctx, { accountId: request.params.id }, 'api')
           return reply.code(204).send()
         },
       )

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify'
-import { completeConnect, startConnect, toServiceError } from '../../broker/connect.js'
+import { completeConnect, startConnect } from '../../broker/connect.js'
 import type { BrokerContext } from '../../broker/context.js'
+import { metaFailure } from '../../broker/meta-failure.js'
 import type { Metrics } from '../plugins/metrics.js'
 import { sendFailure, wantsJson } from '../respond.js'
 import { renderPage } from '../views.js'
@@ -38,7 +39,7 @@ export function connectRoutes(
         })
         return await reply.redirect(started.authorizationUrl, 302)
       } catch (error) {
-        return sendFailure(request, reply, toServiceError(error), {
+        return sendFailure(request, reply, metaFailure(error), {
           title: 'Could not start the sign-in',
         })
       }
@@ -75,7 +76,7 @@ export function connectRoutes(
         }),
       )
     } catch (error) {
-      const failure = toServiceError(error)
+      const failure = metaFailure(error)
       metrics.connects.inc({ outcome: failure.code })
       if (failure.code === 'internal') request.log.error({ err: failure.cause }, 'connect failed')
       else request.log.info({ code: failure.code }, 'connect failed')

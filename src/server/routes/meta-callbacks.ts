@@ -20,10 +20,6 @@ export function metaCallbackRoutes(
   deps: { ctx: BrokerContext; metrics: Metrics },
 ): void {
   const { ctx, metrics } = deps
-  // A revoked or deleted account's token must not be served from this process's cache.
-  const forget = (ids: readonly string[]) => {
-    for (const id of ids) app.tokens.invalidate(id)
-  }
   const options = { config: { rateLimit: {} }, bodyLimit: 64 * 1024 }
 
   app.post<{ Body: Record<string, unknown> | undefined }>(
@@ -31,7 +27,7 @@ export function metaCallbackRoutes(
     options,
     async (request, reply) => {
       try {
-        const revoked = await handleDeauthorize(ctx, request.body?.['signed_request'], forget)
+        const revoked = await handleDeauthorize(ctx, request.body?.['signed_request'])
         metrics.callbacks.inc({ kind: 'deauthorize', outcome: 'ok' })
         return await reply.send({ ok: true, revoked })
       } catch (error) {
@@ -47,7 +43,7 @@ export function metaCallbackRoutes(
     options,
     async (request, reply) => {
       try {
-        const answer = await handleDataDeletion(ctx, request.body?.['signed_request'], forget)
+        const answer = await handleDataDeletion(ctx, request.body?.['signed_request'])
         metrics.callbacks.inc({ kind: 'data_deletion', outcome: 'ok' })
         return await reply.type('application/json').send(answer)
       } catch (error) {

@@ -1,10 +1,9 @@
 import type { FastifyInstance } from 'fastify'
+import { disconnectAccount } from '../../../broker/disconnect-account.js'
 import { ServiceError } from '../../../broker/service-error.js'
 import { SERVED_TOKEN_KIND } from '../../../broker/token-kinds.js'
 import {
   ACCOUNT_STATUSES,
-  appendEvent,
-  deleteAccount,
   getAccount,
   getToken,
   listAccounts,
@@ -189,19 +188,7 @@ export function accountPages(app: FastifyInstance, deps: DashboardDeps): void {
     '/accounts/:id/disconnect',
     { schema: { params: idParams } },
     async (request, reply) => {
-      const account = await getAccount(ctx.store, request.params.id)
-      if (account === undefined) throw new ServiceError('not_found', 'no account has this id')
-      const feeds = await listFeeds(ctx.store, { accountId: account.id })
-      await deleteAccount(ctx.store, account.id)
-      deps.tokens.invalidate(account.id)
-      for (const feed of feeds) deps.publisher.invalidate(feed.id)
-      await appendEvent(ctx.store, {
-        type: 'account.deleted',
-        accountId: account.id,
-        metaUserId: account.meta_user_id,
-        detail: { source: 'dashboard' },
-        now: ctx.now(),
-      })
+      await disconnectAccount(ctx, { accountId: request.params.id }, 'dashboard')
       return reply.redirect(`${DASHBOARD_PATH}?done=disconnected`, 303)
     },
   )

@@ -1,13 +1,7 @@
 import type { FastifyInstance } from 'fastify'
+import { disconnectAccount } from '../../../broker/disconnect-account.js'
 import { ServiceError } from '../../../broker/service-error.js'
-import {
-  appendEvent,
-  createDeletionRequest,
-  deleteEverythingAboutMetaUser,
-  getAccount,
-  listAccounts,
-  markDeletionCompleted,
-} from '../../../store/index.js'
+import { listAccounts } from '../../../store/index.js'
 import { sendPage } from '../context.js'
 import type { DashboardDeps } from '../context.js'
 import { shortTime } from '../format.js'
@@ -67,37 +61,26 @@ export function deletionPages(app: FastifyInstance, deps: DashboardDeps): void {
       },
     },
     async (request, reply) => {
-      let metaUserId = request.body.meta_user_id?.trim() ?? ''
+      const metaUserId = request.body.meta_user_id?.trim() ?? ''
       const accountId = request.body.account_id ?? ''
-      if (accountId !== '') {
-        const account = await getAccount(ctx.store, accountId)
-        if (account === undefined) throw new ServiceError('not_found', 'no account has this id')
-        metaUserId = account.meta_user_id
-      }
-      if (!/^[A-Za-z0-9_.:-]{1,128}$/.test(metaUserId)) {
+      if (accountId === '' && !/^[A-Za-z0-9_.:-]{1,128}$/.test(metaUserId)) {
         throw new ServiceError(
           'invalid_request',
           'choose an account, or give the app-scoped user id the person’s e-mail refers to',
         )
       }
-      const now = ctx.now()
-      const created = await createDeletionRequest(ctx.store, { metaUserId, source: 'manual', now })
-      const deleted = await deleteEverythingAboutMetaUser(ctx.store, metaUserId, {
-        flavor: ctx.flavor,
-      })
-      for (const id of deleted.accountIds) deps.tokens.invalidate(id)
-      const detail = `deleted ${String(deleted.accounts)} account(s) and ${String(deleted.events)} event(s)`
-      await markDeletionCompleted(ctx.store, created.id, ctx.now(), detail)
-      await appendEvent(ctx.store, {
-        type: 'deletion.recorded',
-        metaUserId: null,
-        detail: { source: 'dashboard', accounts: deleted.accounts },
-        now,
-      })
+      const done = await disconnectAccount(
+        ctx,
+        accountId === '' ? { metaUserId } : { accountId },
+        'manual_deletion',
+      )
+      const deletion = done.deletion
+      if (deletion === undefined)
+        throw new ServiceError('internal', 'the deletion was not recorded')
       return render(request, reply.code(201), {
-        code: created.confirmation_code,
-        url: `${ctx.publicUrl}/meta/data-deletion/${created.confirmation_code}`,
-        detail,
+        code: deletion.confirmationCode,
+        url: `${ctx.publicUrl}/meta/data-deletion/${deletion.confirmationCode}`,
+        detail: deletion.detail,
       })
     },
   )

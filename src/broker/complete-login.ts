@@ -1,0 +1,133 @@
+import { BrokerError } from '../meta/index.js'
+import type { FlavorName, LongLivedToken, MetaClient } from '../meta/index.js'
+import type { TokenKind } from '../store/index.js'
+import { USER_TOKEN_KIND } from './token-kinds.js'
+
+/** A token a login won, as it is stored. */
+export interface WonToken {
+  readonly kind: TokenKind
+  readonly accessToken: string
+  /** Epoch ms; `null` for a token without expiry (a Page token). */
+  readonly expiresAt: number | null
+}
+
+/** Who signed in and the tokens it gave: what both connect entry points store. */
+export interface CompletedLogin {
+  readonly flavor: FlavorName
+  /** The app-scoped id that Meta's deauthorize and data-deletion callbacks name. */
+  readonly metaUserId: string
+  /** The id apps call the Graph API with (the Instagram professional account id when Meta names one). */
+  readonly igUserId: string
+  readonly username: string
+  /** `BUSINESS`, `MEDIA_CREATOR` …, when Meta tells. */
+  readonly accountType: string | null
+  /** The granted scopes, or the requested ones when Meta does not list them. */
+  readonly scopes: readonly string[]
+  /** Epoch ms when the long-lived token was issued (this machine's clock). */
+  readonly issuedAt: number
+  /** The long-lived user token (what `igtoken login` prints). */
+  readonly userToken: WonToken & { readonly expiresAt: number; readonly expiresIn: number }
+  /** Every token to store, the user token first. */
+  readonly tokens: readonly WonToken[]
+}
+
+/** Who is behind a long-lived user token, read the way the flavor allows. */
+interface Identity {
+  readonly metaUserId: string
+  readonly igUserId: string
+  readonly username: string
+  readonly accountType: string | null
+  readonly extraTokens: readonly WonToken[]
+}
+
+type IdentityReader = (
+  meta: MetaClient,
+  long: LongLivedToken,
+  exchangeUserId: string | null,
+) => Promise<Identity>
+
+/** Instagram Login and Basic Display: the token's own profile names the account. */
+const fromProfile: IdentityReader = async (meta, long, exchangeUserId) => {
+  const profile = await meta.getProfile(long.accessToken)
+  return {
+    // The code exchange names the app-scoped id that Meta's callbacks use.
+    metaUserId: exchangeUserId ?? profile.id,
+    igUserId: profile.userId ?? profile.id,
+    username: profile.username,
+    accountType: profile.accountType ?? null,
+    extraTokens: [],
+  }
+}
+
+/** Facebook Login: the Instagram account is the one linked to a granted Page; its Page token serves. */
+const fromLinkedPage: IdentityReader = async (meta, long) => {
+  const pages = await meta.listPages(long.accessToken)
+  const page = pages.find((p) => p.instagramBusinessAccount !== null)
+  const linked = page?.instagramBusinessAccount
+  if (page === undefined || linked == null) {
+    throw new BrokerError(
+      'IGB_NO_INSTAGRAM_ACCOUNT',
+      'none of the Facebook Pages you granted is linked to an Instagram professional account',
+      { action: 'fix-request' },
+    )
+  }
+  const profile = await meta.getProfile(long.accessToken, { fields: ['id', 'name'] })
+  return {
+    metaUserId: profile.id,
+    igUserId: linked.id,
+    username: linked.username ?? page.name,
+    accountType: null,
+    extraTokens: [{ kind: 'facebook_page', accessToken: page.accessToken, expiresAt: null }],
+  }
+}
+
+/** How each flavor finds the account behind its user token (a type error if a flavor is missing). */
+const IDENTITY_READERS: Readonly<Record<FlavorName, IdentityReader>> = {
+  'instagram-login': fromProfile,
+  'basic-display': fromProfile,
+  'facebook-login': fromLinkedPage,
+}
+
+/**
+ * Turns an authorization code into a signed-in account: exchanges the code, upgrades to a
+ * long-lived token and reads who is behind it, the way the client's flavor does it. The one
+ * sign-in routine of the `/callback` route and `igtoken login`.
+ *
+ * @param requestedScopes - what the dialog asked for: the scopes stored when Meta lists none
+ * @throws MetaApiError, BrokerError (`IGB_NO_INSTAGRAM_ACCOUNT` when no granted Page has an
+ *   Instagram account); translate with `metaFailure(error, { step: 'sign-in' })`
+ */
+export async function completeLogin(
+  meta: MetaClient,
+  code: string,
+  options: { readonly requestedScopes?: readonly string[]; readonly now: () => number },
+): Promise<CompletedLogin> {
+  const flavor = meta.flavor.name
+  const short = await meta.exchangeCode(code)
+  const long = await meta.exchangeForLongLivedToken(short.accessToken)
+  const issuedAt = options.now()
+  const identity = await IDENTITY_READERS[flavor](meta, long, short.userId)
+  const userToken = {
+    kind: USER_TOKEN_KIND[flavor],
+    accessToken: long.accessToken,
+    expiresAt: long.expiresAt,
+    expiresIn: long.expiresIn,
+  }
+  const requested = options.requestedScopes ?? []
+  return {
+    flavor,
+    metaUserId: identity.metaUserId,
+    igUserId: identity.igUserId,
+    username: identity.username,
+    accountType: identity.accountType,
+    scopes:
+      short.permissions.length > 0
+        ? short.permissions
+        : requested.length > 0
+          ? requested
+          : meta.flavor.defaultScopes,
+    issuedAt,
+    userToken,
+    tokens: [userToken, ...identity.extraTokens],
+  }
+}

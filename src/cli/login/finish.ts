@@ -1,0 +1,139 @@
+import type { CompletedLogin } from '../../broker/complete-login.js'
+import { ChangeHub } from '../../broker/effects/index.js'
+import { saveConnectedAccount } from '../../broker/save-connected-account.js'
+import { getFlavor } from '../../meta/index.js'
+import type { FlavorName } from '../../meta/index.js'
+import { metaFailure } from '../meta-failure.js'
+import { CliError, printJson, say } from '../output.js'
+import { paintFor, relativeTime } from '../terminal.js'
+import { tokenFileContent, writeTokenFile } from '../token-file.js'
+import type { LoginOptions } from './options.js'
+
+/** What `--save` needs, opened up front. */
+export interface Saver {
+  save(login: CompletedLogin, label: string | undefined): Promise<{ id: string; created: boolean }>
+  close(): Promise<void>
+}
+
+/**
+ * Opens the configured store and keyring for `--save`, before anyone signs in, so a missing
+ * database or key fails first. Saving goes through the service's one writer of connected accounts.
+ */
+export async function openSaver(): Promise<Saver> {
+  const { openConfiguredStore, configuredKeyring } = await import('../open-store.js')
+  const { config, store } = await openConfiguredStore()
+  try {
+    const keyring = configuredKeyring(config)
+    // Other processes learn of the change through the store; this process has no caches to tell.
+    const ctx = { store, keyring, changes: new ChangeHub(), now: Date.now }
+    return {
+      async save(login, label) {
+        const saved = await saveConnectedAccount(ctx, login, {
+          ...(label === undefined ? {} : { label }),
+          via: 'cli',
+        })
+        return { id: saved.account.id, created: saved.created }
+      },
+      close: () => store.close(),
+    }
+  } catch (error) {
+    await store.close()
+    throw error
+  }
+}
+
+/** Saves, writes and prints what a successful login won (the token only where it was asked for). */
+export async function finish(
+  result: CompletedLogin,
+  opts: LoginOptions,
+  saver: Saver | undefined,
+  flavor: FlavorName,
+): Promise<void> {
+  const now = Date.now()
+  const document = {
+    access_token: result.userToken.accessToken,
+    token_type: 'bearer',
+    flavor,
+    kind: result.userToken.kind,
+    issued_at: new Date(result.issuedAt).toISOString(),
+    expires_at: new Date(result.userToken.expiresAt).toISOString(),
+    expires_in: result.userToken.expiresIn,
+    user_id: result.igUserId,
+    meta_user_id: result.metaUserId,
+    username: result.username,
+    account_type: result.accountType,
+    scopes: result.scopes,
+  }
+  let saved: { id: string; created: boolean } | undefined
+  if (saver !== undefined) saved = await saver.save(result, opts.label)
+  if (opts.out !== undefined) {
+    writeTokenFile(opts.out, tokenFileContent(opts.out, result.userToken.accessToken, document))
+  }
+  const keepsToken = saved === undefined && opts.out === undefined
+  if (opts.json === true) {
+    const { access_token: _token, ...withoutToken } = document
+    printJson({
+      ...(keepsToken ? document : withoutToken),
+      ...(saved === undefined ? {} : { account_id: saved.id, account_created: saved.created }),
+      ...(opts.out === undefined ? {} : { out: opts.out }),
+    })
+    return
+  }
+  const paint = paintFor(process.stderr)
+  say('')
+  say(
+    paint.ok(`Signed in as @${result.username}`) +
+      ` (Instagram user ${result.igUserId}${result.accountType === null ? '' : `, ${result.accountType}`})`,
+  )
+  say(
+    `Long-lived token, expires ${document.expires_at} (${relativeTime(result.userToken.expiresAt, now)}); refreshable from ${new Date(result.issuedAt + 86_400_000).toISOString()} with igtoken refresh.`,
+  )
+  say(`Scopes: ${result.scopes.length === 0 ? 'not listed by Meta' : result.scopes.join(', ')}`)
+  if (saved !== undefined) {
+    say(
+      `Saved in the service's database as account ${saved.id}${saved.created ? '' : ' (it was connected before: its token was replaced)'}.`,
+    )
+  }
+  if (opts.out !== undefined) say(`Written to ${opts.out} (readable by you only).`)
+  if (keepsToken) process.stdout.write(`${result.userToken.accessToken}\n`)
+}
+
+/** A failed sign-in as a {@link CliError}: the broker's one translation, worded for a terminal. */
+export function loginFailure(error: unknown, redirectUri: string, flavor: FlavorName): CliError {
+  return metaFailure(error, { step: 'sign-in', redirectUri, flavor })
+}
+
+/** What the login dialog refused before anyone signed in, with where to fix it. */
+export function dialogFailure(
+  code: 'invalid_platform_app' | 'redirect_uri_not_registered' | 'scope_refused',
+  message: string,
+  redirectUri: string,
+  flavor: FlavorName,
+): CliError {
+  if (code === 'redirect_uri_not_registered') {
+    const where =
+      flavor === 'facebook-login'
+        ? 'App Dashboard > Facebook Login > Settings > Valid OAuth Redirect URIs'
+        : 'App Dashboard > Instagram > API setup with Instagram login > Business login settings > OAuth redirect URIs'
+    return new CliError(`${message}: ${redirectUri} is not registered for this app`, {
+      code,
+      fix: `register exactly ${redirectUri} in ${where} (no trailing slash unless the URI has one), or pass the registered one with --redirect-uri`,
+    })
+  }
+  if (code === 'invalid_platform_app') {
+    return new CliError(
+      `${message}: this app id is not an ${flavor === 'facebook-login' ? 'app id Meta knows' : 'Instagram app id'}`,
+      {
+        code,
+        fix:
+          flavor === 'facebook-login'
+            ? 'use the app id shown at the top of the App Dashboard'
+            : 'use the Instagram app id and secret (App Dashboard > Instagram > API setup with Instagram login > Business login settings), not the Meta app id at the top of the dashboard',
+      },
+    )
+  }
+  return new CliError(message, {
+    code,
+    fix: `ask only for scopes of this flavor, e.g. --scopes ${getFlavor(flavor).defaultScopes.join(',')}`,
+  })
+}

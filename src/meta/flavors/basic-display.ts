@@ -27,6 +27,8 @@ export const basicDisplay: Flavor = Object.freeze({
   longLivedTtlSeconds: 60 * DAY,
   minRefreshAgeSeconds: DAY,
   refreshable: true,
+  userTokenKind: 'basic_display_long_lived',
+  servedTokenKind: 'basic_display_long_lived',
   errorDialect: 'instagram-oauth',
   profileFields: ['id', 'username', 'account_type', 'media_count'],
   mediaFields: [

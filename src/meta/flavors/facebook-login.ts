@@ -57,6 +57,9 @@ export const facebookLogin: Flavor = Object.freeze({
   longLivedTtlSeconds: 60 * DAY,
   minRefreshAgeSeconds: DAY,
   refreshable: false,
+  userTokenKind: 'facebook_user_long_lived',
+  // The Page token lives as long as the user token it came from was valid, and has no expiry.
+  servedTokenKind: 'facebook_page',
   errorDialect: 'graph',
   profileFields: [
     'id',

@@ -42,6 +42,8 @@ export const instagramLogin: Flavor = Object.freeze({
   longLivedTtlSeconds: 60 * DAY,
   minRefreshAgeSeconds: DAY,
   refreshable: true,
+  userTokenKind: 'instagram_long_lived',
+  servedTokenKind: 'instagram_long_lived',
   errorDialect: 'instagram-oauth',
   profileFields: [
     'user_id',

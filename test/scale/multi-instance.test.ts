@@ -2,7 +2,12 @@
 // due tokens are refreshed exactly once between them, a SIGKILLed instance's claims are finished
 // by the others once its leases run out, and a browser sign-in started on one instance completes
 // on another. Needs `npm run build` first (npm test builds before testing).
+//
+// All of it runs beside a CPU-burning child process, so the instances are starved of CPU the way a
+// busy host starves them: leases must hold (heartbeats) while a call to Meta is slow to return.
 import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { after, before, describe, test } from 'node:test'
 import { DEMO_APP, startEmulator } from '../../src/emulator/index.js'
 import type { RunningEmulator } from '../../src/emulator/index.js'
@@ -25,6 +30,16 @@ let emulator: RunningEmulator
 let store: Store
 let keyring: Keyring
 let instances: Instance[] = []
+let burner: ChildProcess | undefined
+
+/** A busy loop in its own process that stops by itself after `ms` (and is killed in `after`). */
+function startBurner(ms: number): ChildProcess {
+  return spawn(
+    process.execPath,
+    ['-e', `const end = Date.now() + ${String(ms)}; while (Date.now() < end) {}`],
+    { stdio: 'ignore' },
+  )
+}
 
 async function versions(): Promise<Map<number, number>> {
   const rows = await store.db
@@ -59,6 +74,7 @@ async function refreshedBy(instance: Instance): Promise<number> {
 }
 
 before(async () => {
+  burner = startBurner(400_000)
   database = await createPostgresDatabase()
   store = await openStore(database.url, { poolSize: 4 })
   await migrateToLatest(store)
@@ -97,6 +113,11 @@ before(async () => {
 })
 
 after(async () => {
+  if (burner !== undefined && burner.exitCode === null && burner.signalCode === null) {
+    const exited = new Promise((resolve) => burner?.once('exit', resolve))
+    burner.kill('SIGKILL')
+    await exited
+  }
   for (const instance of instances) {
     if (instance.child.exitCode === null && instance.child.signalCode === null) {
       instance.child.kill('SIGKILL')

@@ -89,9 +89,11 @@ export class HeldLease {
 }
 
 /**
- * Makes sure this process holds `row`'s lease with at least two thirds of it left, right before
- * calling Meta: a claimed row may have waited in the engine's queue until its lease ran out and
- * another process took it. A row claimed moments ago needs no write.
+ * Takes (or renews) `row`'s lease right before calling Meta and checks that the token is still the
+ * one read: one conditional `UPDATE … RETURNING`. It is never skipped, even for a row claimed a
+ * moment ago, because this process may hold two copies of one row (the engine claimed it again
+ * after its lease ran out in the queue, or an on-demand refresh of the same token ran meanwhile):
+ * only the database knows whether the other copy already refreshed it.
  * @param terms - see {@link LeaseTerms}
  * @param row - the row as claimed
  * @returns the held lease, or the row as it is now when it is someone else's or has changed
@@ -102,9 +104,7 @@ export async function holdForCall(
   row: TokenRow,
 ): Promise<HeldLease | { readonly busy: TokenRow | undefined }> {
   const { store, owner, leaseMs, now } = terms
-  const at = now()
-  const fresh = row.lease_owner === owner && (row.lease_until ?? 0) - at >= (2 * leaseMs) / 3
-  const held = fresh ? row : await claimToken(store, { tokenId: row.id, owner, now: at, leaseMs })
+  const held = await claimToken(store, { tokenId: row.id, owner, now: now(), leaseMs })
   if (held === undefined) return { busy: await getTokenById(store, row.id) }
   if (held.version !== row.version) {
     await releaseLease(store, { tokenId: row.id, owner })

@@ -1,3 +1,4 @@
+import { flavorOfTokenKind } from '../meta/index.js'
 import type { TokenKind } from '../store/index.js'
 
 const MINUTE = 60_000
@@ -39,7 +40,7 @@ export type RefreshDecision =
   | { readonly action: 'warn'; readonly nextAt: number }
   /** It is past its expiry: it is dead, whatever we do. */
   | { readonly action: 'expire' }
-  /** Not yet (e.g. younger than Meta's 24-hour minimum): look again at `until`. */
+  /** Not yet (e.g. younger than the flavor's minimum refresh age): look again at `until`. */
   | { readonly action: 'wait'; readonly until: number }
   /** Nothing to do, ever (short-lived tokens). */
   | { readonly action: 'none' }
@@ -48,18 +49,53 @@ function clampJitter(jitter: number): number {
   return Math.min(Math.max(Number.isFinite(jitter) ? jitter : 0, 0), 0.999999)
 }
 
-function refreshable(kind: TokenKind): boolean {
-  return kind === 'instagram_long_lived' || kind === 'basic_display_long_lived'
+/** How a token kind is kept alive, from the facts of the flavor that stores it. */
+export interface TokenRule {
+  /**
+   * `refresh`: the flavor's user token with a refresh grant. `warn`: its user token without one
+   * (tell people before it expires). `inspect`: a served token that is not the user token (a Page
+   * token: no expiry, checked with `debug_token`). `none`: nothing to do (short-lived tokens).
+   */
+  readonly rule: 'refresh' | 'warn' | 'inspect' | 'none'
+  /** Meta refreshes a token only once it is this old (the flavor's `minRefreshAgeSeconds`), ms. */
+  readonly minAgeMs: number
+  /** Whether accounts are served this kind (the flavor's `servedTokenKind`): its expiry is theirs. */
+  readonly served: boolean
+}
+
+/**
+ * The one place a token kind's refresh rule is read off its flavor (`userTokenKind`,
+ * `servedTokenKind`, `refreshable`, `minRefreshAgeSeconds`). Pure.
+ * @param kind - the token's kind
+ */
+export function tokenRule(kind: TokenKind): TokenRule {
+  const flavor = flavorOfTokenKind(kind)
+  if (flavor === undefined) return { rule: 'none', minAgeMs: 0, served: false }
+  const minAgeMs = flavor.minRefreshAgeSeconds * 1000
+  const served = kind === flavor.servedTokenKind
+  if (kind !== flavor.userTokenKind) return { rule: 'inspect', minAgeMs, served }
+  return { rule: flavor.refreshable ? 'refresh' : 'warn', minAgeMs, served }
+}
+
+/**
+ * Whether Meta would refresh this token now: its flavor has a refresh grant for it and it is past
+ * the flavor's minimum age. Pure.
+ * @param token - the token's kind and issue time
+ * @param now - epoch ms
+ */
+export function mayRefresh(token: Pick<PolicyToken, 'kind' | 'issuedAt'>, now: number): boolean {
+  const { rule, minAgeMs } = tokenRule(token.kind)
+  return rule === 'refresh' && now >= token.issuedAt + minAgeMs
 }
 
 /**
  * When a token should next be looked at (epoch ms), or null for never. Pure: the token's state,
  * a jitter draw in [0, 1) and the policy in; one instant out.
  *
- * Instagram (and Basic Display) tokens are refreshed once fewer than `refreshWhenDaysLeft` days
- * remain, never before Meta's 24-hour minimum age, which leaves weeks of retries before expiry.
- * Facebook user tokens cannot be refreshed: they are looked at `warnDaysBeforeExpiry` days before
- * expiry, to warn. Page tokens never expire and are checked for validity every `checkEveryHours`.
+ * Tokens with a refresh grant are refreshed once fewer than `refreshWhenDaysLeft` days remain,
+ * never before the flavor's minimum age (Meta's 24 hours), which leaves weeks of retries before
+ * expiry. User tokens without a refresh grant (Facebook) are looked at `warnDaysBeforeExpiry` days
+ * before expiry, to warn. Served tokens without expiry (Pages) are checked every `checkEveryHours`.
  *
  * @param token - the token's kind, issue time and expiry
  * @param jitter - a uniform draw in [0, 1): spreads tokens issued together over `jitterHours`
@@ -71,21 +107,21 @@ export function nextRefreshAt(
   options: RefreshPolicyOptions = {},
 ): number | null {
   const spread = Math.floor((options.jitterHours ?? 12) * HOUR * clampJitter(jitter))
-  switch (token.kind) {
-    case 'instagram_long_lived':
-    case 'basic_display_long_lived': {
+  const { rule, minAgeMs } = tokenRule(token.kind)
+  switch (rule) {
+    case 'refresh': {
       if (token.expiresAt === null) return null
-      const daysLeft = options.refreshWhenDaysLeft ?? 45
-      const due = Math.max(token.issuedAt + DAY, token.expiresAt - daysLeft * DAY)
-      return Math.max(token.issuedAt + DAY, Math.min(due + spread, token.expiresAt - HOUR))
+      const oldEnough = token.issuedAt + minAgeMs
+      const due = Math.max(oldEnough, token.expiresAt - (options.refreshWhenDaysLeft ?? 45) * DAY)
+      return Math.max(oldEnough, Math.min(due + spread, token.expiresAt - HOUR))
     }
-    case 'facebook_user_long_lived':
+    case 'warn':
       return token.expiresAt === null
         ? null
         : token.expiresAt - (options.warnDaysBeforeExpiry ?? 7) * DAY
-    case 'facebook_page':
+    case 'inspect':
       return token.issuedAt + (options.checkEveryHours ?? 24) * HOUR + spread
-    case 'short_lived':
+    case 'none':
       return null
   }
 }
@@ -102,19 +138,18 @@ export function decideRefresh(
   now: number,
   options: RefreshPolicyOptions = {},
 ): RefreshDecision {
-  if (token.kind === 'short_lived') return { action: 'none' }
+  const { rule, minAgeMs } = tokenRule(token.kind)
+  if (rule === 'none') return { action: 'none' }
   if (token.expiresAt !== null && now >= token.expiresAt) return { action: 'expire' }
-  if (token.kind === 'facebook_page') return { action: 'inspect' }
-  if (token.kind === 'facebook_user_long_lived') {
+  if (rule === 'inspect') return { action: 'inspect' }
+  if (rule === 'warn') {
     if (token.expiresAt === null) return { action: 'none' }
     const warnAt = token.expiresAt - (options.warnDaysBeforeExpiry ?? 7) * DAY
     return now >= warnAt
       ? { action: 'warn', nextAt: token.expiresAt }
       : { action: 'wait', until: warnAt }
   }
-  if (refreshable(token.kind) && now < token.issuedAt + DAY) {
-    return { action: 'wait', until: token.issuedAt + DAY }
-  }
+  if (now < token.issuedAt + minAgeMs) return { action: 'wait', until: token.issuedAt + minAgeMs }
   return { action: 'refresh' }
 }
 

@@ -55,7 +55,7 @@ export function createRefreshRuntime(
     expiringWithinMs: config.refresh.expiringWithinMs,
     leaseMs: config.refresh.leaseMs,
     ...(hooks.onRefresh === undefined ? {} : { onOutcome: hooks.onRefresh }),
-    onError: (error) => hooks.onError?.(error, 'webhooks'),
+    onError: (error) => hooks.onError?.(error, 'refresh'),
   })
   const engine = new RefreshEngine(ctx, refresher, {
     concurrency: config.refresh.concurrency,

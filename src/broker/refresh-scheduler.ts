@@ -95,6 +95,9 @@ export class RefreshEngine {
     const outcomes: Partial<Record<RefreshOutcome, number>> = {}
     const queue: TokenRow[] = []
     const active = new Set<Promise<void>>()
+    // A row whose lease ran out while it waited in the queue can be claimed again by this very
+    // engine: the copy still queued or in flight is enough (it renews the lease before calling Meta).
+    const pending = new Set<string>()
     let claimed = 0
     // Fields rather than locals: the claim's callbacks change them while the loop awaits.
     const state: { exhausted: boolean; claiming: Promise<void> | undefined } = {
@@ -111,7 +114,11 @@ export class RefreshEngine {
       })
       claimed += rows.length
       if (rows.length === 0) state.exhausted = true
-      queue.push(...rows)
+      for (const row of rows) {
+        if (pending.has(row.id)) continue
+        pending.add(row.id)
+        queue.push(row)
+      }
     }
     const work = (row: TokenRow) => {
       const task = this.#refresher
@@ -130,7 +137,10 @@ export class RefreshEngine {
           },
         )
         .catch((error: unknown) => this.#options.onError?.(error))
-        .finally(() => active.delete(task))
+        .finally(() => {
+          active.delete(task)
+          pending.delete(row.id)
+        })
       active.add(task)
     }
 

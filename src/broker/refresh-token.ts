@@ -1,68 +1,24 @@
 import { randomBytes, randomInt } from 'node:crypto'
 import { hostname } from 'node:os'
-import { setTimeout as sleep } from 'node:timers/promises'
-import {
-  BrokerError,
-  IGB_REFRESH_TOO_EARLY,
-  IGB_TOKEN_EXPIRED,
-  MetaApiError,
-} from '../meta/index.js'
-import {
-  appendEvent,
-  claimToken,
-  releaseLease,
-  getAccount,
-  getTokenById,
-  openToken,
-  recordRefreshFailure,
-  recordRefreshSuccess,
-  rescheduleToken,
-  setAccountStatus,
-  unscheduleAccountTokens,
-} from '../store/index.js'
+import { getAccount, openToken } from '../store/index.js'
 import type { AccountRow, TokenRow } from '../store/index.js'
 import type { BrokerContext } from './context.js'
-import { decideRefresh, isExpiring, nextRefreshAt, retryAt } from './refresh-policy.js'
+import { applyDecision } from './refresh-apply.js'
+import { decide } from './refresh-decide.js'
+import type {
+  MetaAnswer,
+  RefreshOutcome,
+  RefreshResult,
+  RefreshRules,
+  RefreshTrigger,
+} from './refresh-decide.js'
+import { HeldLease, claimOrWait, holdForCall } from './refresh-lease.js'
+import type { LeaseTerms } from './refresh-lease.js'
 import type { RefreshPolicyOptions } from './refresh-policy.js'
 import { Throttle, accountThrottleKey } from './throttle.js'
-import { SERVED_TOKEN_KIND } from './token-kinds.js'
-import { publishWebhookEvent } from './webhooks/webhook-publisher.js'
-import type { WebhookEventData, WebhookEventType } from './webhooks/webhook-events.js'
 
-const DAY = 86_400_000
-
-/** What triggered a refresh (a metric label and an event detail). */
-export type RefreshTrigger = 'api' | 'schedule' | 'operator'
-
-/** How one look at a token ended. */
-export type RefreshOutcome =
-  /** A new token (or the same string with a new expiry) is stored. */
-  | 'refreshed'
-  /** Another process or call refreshed it meanwhile; its token is stored. */
-  | 'joined'
-  /** A transient failure: the working token is kept and a retry is scheduled. */
-  | 'failed'
-  /** Meta refused the token for good (190 family, permission removed): a new login is needed. */
-  | 'needs_reauth'
-  /** The token ran out before it could be refreshed. */
-  | 'expired'
-  /** A token without a refresh grant expires soon: people were told. */
-  | 'warned'
-  /** A token without expiry passed its validity check. */
-  | 'checked'
-  /** Not now (too young, throttled): looked at again later, nothing counted as a failure. */
-  | 'deferred'
-  /** Nothing to do (the account is not active, the token is gone). */
-  | 'skipped'
-
-/** The result of {@link TokenRefresher.processClaimed} and {@link TokenRefresher.refreshNow}. */
-export interface RefreshResult {
-  readonly outcome: RefreshOutcome
-  /** The stored row afterwards, when there is one. */
-  readonly token?: TokenRow
-  /** What went wrong, for `failed`, `needs_reauth`, `expired` and `deferred`. */
-  readonly error?: unknown
-}
+export { BrokerErrorLike } from './refresh-decide.js'
+export type { RefreshOutcome, RefreshResult, RefreshTrigger } from './refresh-decide.js'
 
 /** Settings of a {@link TokenRefresher}. */
 export interface TokenRefresherOptions {
@@ -72,7 +28,7 @@ export interface TokenRefresherOptions {
   readonly policy?: RefreshPolicyOptions
   /** Send `token.expiring` when a token is this close to expiry and not yet refreshed, ms. Default 7 days. */
   readonly expiringWithinMs?: number
-  /** Lease length of an on-demand refresh, ms. Default 120 000. */
+  /** Lease length, ms; renewed every third of it while Meta is being called. Default 120 000. */
   readonly leaseMs?: number
   /** How long an on-demand refresh waits for another holder of the lease, ms (wall clock). Default 20 000. */
   readonly waitForHolderMs?: number
@@ -80,7 +36,7 @@ export interface TokenRefresherOptions {
   readonly throttle?: Throttle
   /** Told about each outcome (metrics). */
   readonly onOutcome?: (outcome: RefreshOutcome, trigger: RefreshTrigger) => void
-  /** Told about errors that are only reported, never thrown (webhook queueing). */
+  /** Told about errors that are only reported, never thrown (a heartbeat that could not be written). */
   readonly onError?: (error: unknown) => void
   /** A uniform draw in [0, 1) for jitter; default crypto randomness. */
   readonly random?: () => number
@@ -104,18 +60,21 @@ function defaultRandom(): number {
 
 /**
  * The one routine that refreshes (or checks, warns about, expires) one token, shared by the
- * scheduled engine and on-demand refreshes from the token API.
+ * scheduled engine and on-demand refreshes (token API, CLI, dashboard). It only sequences three
+ * parts: `decide` (the policy, pure), the lease (claim, heartbeat, wait) and `applyDecision` (the
+ * fenced writes, with their effects in the same transaction).
  *
- * Every Meta call happens under the token's lease, so two processes never refresh the same token
- * at once; calls for the same token in this process share one promise. A failure never touches the
- * stored token; every outcome lands in the account's event log, and the ones people act on are
- * queued as webhooks.
+ * Every Meta call happens under the token's lease, renewed while the call is in flight, so two
+ * processes never call Meta for the same token at once; calls for the same token in this process
+ * share one promise. A failure never touches the stored token.
  */
 export class TokenRefresher {
   readonly #ctx: BrokerContext
   readonly #options: TokenRefresherOptions
   readonly #inflight = new Map<string, Promise<RefreshResult>>()
   readonly #random: () => number
+  readonly #rules: RefreshRules
+  readonly #lease: LeaseTerms
   /** The lease owner of this process. */
   readonly owner: string
   /** Where Meta asked us to slow down (shared with the engine). */
@@ -131,6 +90,19 @@ export class TokenRefresher {
     this.#random = options.random ?? defaultRandom
     this.owner = options.owner ?? newLeaseOwner('igtoken')
     this.throttle = options.throttle ?? new Throttle(ctx.now, ctx.store)
+    this.#rules = {
+      ...options.policy,
+      ...(options.expiringWithinMs === undefined
+        ? {}
+        : { expiringWithinMs: options.expiringWithinMs }),
+    }
+    this.#lease = {
+      store: ctx.store,
+      owner: this.owner,
+      leaseMs: options.leaseMs ?? 120_000,
+      now: ctx.now,
+      ...(options.onError === undefined ? {} : { onError: options.onError }),
+    }
   }
 
   /** How many tokens this process is working on right now. */
@@ -144,9 +116,7 @@ export class TokenRefresher {
    * @param trigger - normally `schedule`
    */
   processClaimed(row: TokenRow, trigger: RefreshTrigger = 'schedule'): Promise<RefreshResult> {
-    const running = this.#inflight.get(row.id)
-    if (running !== undefined) return running
-    return this.#track(row.id, this.#process(row, trigger, false))
+    return this.#once(row.id, trigger, () => this.#run(row, trigger, false))
   }
 
   /**
@@ -157,502 +127,97 @@ export class TokenRefresher {
    * @param trigger - `api` or `operator`
    */
   refreshNow(row: TokenRow, trigger: RefreshTrigger): Promise<RefreshResult> {
-    const running = this.#inflight.get(row.id)
-    if (running !== undefined) return running
-    return this.#track(row.id, this.#claimOrWait(row, trigger))
+    return this.#once(row.id, trigger, async () => {
+      const waited = await claimOrWait(this.#lease, row, this.#options.waitForHolderMs ?? 20_000)
+      return 'claimed' in waited ? this.#run(waited.claimed, trigger, true) : waited.result
+    })
   }
 
-  #track(tokenId: string, work: Promise<RefreshResult>): Promise<RefreshResult> {
-    const promise = work.finally(() => this.#inflight.delete(tokenId))
+  /** One piece of work per token in this process: a second caller joins the first. */
+  #once(
+    tokenId: string,
+    trigger: RefreshTrigger,
+    work: () => Promise<RefreshResult>,
+  ): Promise<RefreshResult> {
+    const running = this.#inflight.get(tokenId)
+    if (running !== undefined) return running
+    const promise = work()
+      .then((result) => {
+        this.#options.onOutcome?.(result.outcome, trigger)
+        return result
+      })
+      .finally(() => this.#inflight.delete(tokenId))
     this.#inflight.set(tokenId, promise)
     return promise
   }
 
-  async #claimOrWait(row: TokenRow, trigger: RefreshTrigger): Promise<RefreshResult> {
+  async #run(row: TokenRow, trigger: RefreshTrigger, force: boolean): Promise<RefreshResult> {
     const ctx = this.#ctx
-    const startedAt = ctx.now()
-    const deadline = Date.now() + (this.#options.waitForHolderMs ?? 20_000)
-    let pause = 25
-    for (;;) {
-      const claimed = await claimToken(ctx.store, {
-        tokenId: row.id,
-        owner: this.owner,
-        now: ctx.now(),
-        leaseMs: this.#options.leaseMs ?? 120_000,
-      })
-      if (claimed !== undefined) {
-        if (claimed.version !== row.version) {
-          // Someone stored a newer token since the caller read it: that is the refresh asked for.
-          await rescheduleToken(ctx.store, {
-            tokenId: claimed.id,
-            owner: this.owner,
-            nextRefreshAt: claimed.next_refresh_at,
-            now: ctx.now(),
-          })
-          return { outcome: 'joined', token: { ...claimed, lease_owner: null, lease_until: null } }
-        }
-        return await this.#process(claimed, trigger, true)
-      }
-      const current = await getTokenById(ctx.store, row.id)
-      if (current === undefined) return { outcome: 'skipped' }
-      if (current.version !== row.version) return { outcome: 'joined', token: current }
-      const account = await getAccount(ctx.store, current.account_id)
-      if (account?.status !== 'active') return { outcome: 'skipped', token: current }
-      if (current.last_error_at !== null && current.last_error_at >= startedAt) {
-        // The holder tried and failed: its error is ours too; do not call Meta again at once.
-        return {
-          outcome: 'failed',
-          token: current,
-          error: new BrokerErrorLike(current.last_error_code, current.last_error_message),
-        }
-      }
-      if (Date.now() > deadline) {
-        return {
-          outcome: 'deferred',
-          token: current,
-          error: new BrokerErrorLike('busy', 'another refresh of this token is still running'),
-        }
-      }
-      await sleep(pause)
-      pause = Math.min(pause * 2, 500)
-    }
-  }
-
-  async #process(row: TokenRow, trigger: RefreshTrigger, force: boolean): Promise<RefreshResult> {
-    const ctx = this.#ctx
-    const now = ctx.now()
     const account = await getAccount(ctx.store, row.account_id)
-    if (account?.status !== 'active') {
-      await rescheduleToken(ctx.store, {
-        tokenId: row.id,
-        owner: this.owner,
-        nextRefreshAt: null,
-        now,
-      })
-      return this.#done({ outcome: 'skipped', token: row }, trigger)
+    const input = {
+      token: row,
+      accountStatus: account?.status,
+      trigger,
+      force,
+      blockedUntil:
+        account === undefined ? 0 : this.throttle.blockedUntil(accountThrottleKey(account)),
+      jitter: this.#random(),
     }
-    const policy = this.#options.policy ?? {}
-    let decision = decideRefresh(
-      { kind: row.kind, issuedAt: row.issued_at, expiresAt: row.expires_at },
-      now,
-      policy,
+    const now = ctx.now()
+    const decision = decide(input, this.#rules, now)
+    if (decision.kind === 'settle') {
+      return applyDecision(ctx, decision, { owner: this.owner, row, account, now })
+    }
+    // Only an active account gets a `call` decision.
+    if (account === undefined) return { outcome: 'skipped', token: row }
+    const lease = await holdForCall(this.#lease, row)
+    if (!(lease instanceof HeldLease)) {
+      return lease.busy === undefined
+        ? { outcome: 'skipped' }
+        : { outcome: 'skipped', token: lease.busy }
+    }
+    const held = lease.row
+    const { answer, accessToken } = await lease.during(() =>
+      this.#callMeta(decision.call, held, account),
     )
-    if (force && (decision.action === 'wait' || decision.action === 'warn')) {
-      decision = ctx.meta.flavor.refreshable ? { action: 'refresh' } : decision
-    }
-    switch (decision.action) {
-      case 'none':
-        await rescheduleToken(ctx.store, {
-          tokenId: row.id,
-          owner: this.owner,
-          nextRefreshAt: null,
-          now,
-        })
-        return this.#done({ outcome: 'skipped', token: row }, trigger)
-      case 'wait':
-        await rescheduleToken(ctx.store, {
-          tokenId: row.id,
-          owner: this.owner,
-          nextRefreshAt: decision.until,
-          now,
-        })
-        return this.#done({ outcome: 'deferred', token: row }, trigger)
-      case 'expire':
-        return this.#expire(row, account, trigger)
-      case 'warn':
-        await this.#warn(row, account, now)
-        await rescheduleToken(ctx.store, {
-          tokenId: row.id,
-          owner: this.owner,
-          nextRefreshAt: decision.nextAt,
-          now,
-        })
-        return this.#done({ outcome: 'warned', token: row }, trigger)
-      case 'inspect':
-      case 'refresh': {
-        if (trigger === 'schedule') {
-          const blocked = this.throttle.blockedUntil(accountThrottleKey(account))
-          if (blocked > now) {
-            // Spread the resumption a little so that a released gate is not hit by everyone at once.
-            const at = blocked + Math.floor(this.#random() * 30_000)
-            await rescheduleToken(ctx.store, {
-              tokenId: row.id,
-              owner: this.owner,
-              nextRefreshAt: row.expires_at === null ? at : Math.min(at, row.expires_at - 60_000),
-              now,
-            })
-            return this.#done({ outcome: 'deferred', token: row }, trigger)
-          }
-        }
-        // A claimed row may have waited in the engine's queue until its lease ran out and another
-        // process took it: renew the lease right before calling Meta, and step aside when it is
-        // someone else's now or the token changed meanwhile, so Meta is never called twice.
-        // A lease with more than half its time left is still ours whatever happens meanwhile
-        // (nobody may claim before it lapses, and a Meta call is bounded by its timeout), so the
-        // renewal, one more write per refresh, is needed only for rows that waited long.
-        const leaseMs = this.#options.leaseMs ?? 120_000
-        const checkedAt = ctx.now()
-        const fresh =
-          row.lease_owner === this.owner && (row.lease_until ?? 0) - checkedAt > leaseMs / 2
-        const held = fresh
-          ? row
-          : await claimToken(ctx.store, {
-              tokenId: row.id,
-              owner: this.owner,
-              now: checkedAt,
-              leaseMs,
-            })
-        if (held === undefined) return this.#done({ outcome: 'skipped', token: row }, trigger)
-        if (held.version !== row.version) {
-          await releaseLease(ctx.store, { tokenId: row.id, owner: this.owner })
-          return this.#done({ outcome: 'skipped', token: held }, trigger)
-        }
-        return decision.action === 'inspect'
-          ? this.#inspect(held, account, trigger)
-          : this.#refresh(held, account, trigger)
-      }
-    }
+    const after = ctx.now()
+    return applyDecision(ctx, decide({ ...input, token: held }, this.#rules, after, answer), {
+      owner: this.owner,
+      row: held,
+      account,
+      now: after,
+      ...(accessToken === undefined ? {} : { accessToken }),
+    })
   }
 
-  async #refresh(
+  async #callMeta(
+    call: 'refresh' | 'inspect',
     row: TokenRow,
     account: AccountRow,
-    trigger: RefreshTrigger,
-  ): Promise<RefreshResult> {
-    const ctx = this.#ctx
-    const current = openToken(ctx.keyring, row).plaintext
-    let refreshed
+  ): Promise<{ readonly answer: MetaAnswer; readonly accessToken?: string }> {
+    const meta = this.#ctx.meta
+    const current = openToken(this.#ctx.keyring, row).plaintext
     try {
-      refreshed = await ctx.meta.refreshLongLivedToken(current, {
+      if (call === 'inspect') {
+        const inspection = await meta.inspectToken(current)
+        this.throttle.observe(inspection.usage)
+        if (inspection.isValid) return { answer: { kind: 'valid' } }
+        const code = inspection.error?.code ?? null
+        const subcode = inspection.error?.subcode ?? null
+        return { answer: { kind: 'invalid', code, subcode } }
+      }
+      const refreshed = await meta.refreshLongLivedToken(current, {
         issuedAt: row.issued_at,
         ...(row.expires_at === null ? {} : { expiresAt: row.expires_at }),
       })
-    } catch (error) {
-      return this.#failed(row, account, error, trigger)
-    }
-    const now = ctx.now()
-    const sameToken = refreshed.accessToken === current
-    // The new token and its event are committed together: one write instead of two, and never a
-    // stored refresh without its line in the account's log.
-    const saved = await ctx.store.db.transaction().execute(async (trx) => {
-      const tx = { db: trx, dialect: ctx.store.dialect }
-      const result = await recordRefreshSuccess(tx, ctx.keyring, {
-        tokenId: row.id,
-        expectedVersion: row.version,
+      const sameToken = refreshed.accessToken === current
+      return {
+        answer: { kind: 'refreshed', expiresAt: refreshed.expiresAt, sameToken },
         accessToken: refreshed.accessToken,
-        issuedAt: now,
-        expiresAt: refreshed.expiresAt,
-        nextRefreshAt: nextRefreshAt(
-          { kind: row.kind, issuedAt: now, expiresAt: refreshed.expiresAt },
-          this.#random(),
-          this.#options.policy,
-        ),
-        now,
-      })
-      if (result.saved) {
-        await appendEvent(tx, {
-          type: 'token.refreshed',
-          accountId: account.id,
-          metaUserId: account.meta_user_id,
-          detail: {
-            trigger,
-            kind: row.kind,
-            expires_at: refreshed.expiresAt,
-            same_token: sameToken,
-          },
-          now,
-        })
       }
-      return result
-    })
-    if (!saved.saved) {
-      // A newer token was stored while we asked Meta (our lease had run out): it wins.
-      const latest = await getTokenById(ctx.store, row.id)
-      return this.#done(
-        latest === undefined ? { outcome: 'skipped' } : { outcome: 'joined', token: latest },
-        trigger,
-      )
-    }
-    await this.#publish('token.refreshed', account, now, {
-      kind: row.kind,
-      expires_at: iso(refreshed.expiresAt),
-      same_token: sameToken,
-      trigger,
-    })
-    return this.#done({ outcome: 'refreshed', token: saved.token }, trigger)
-  }
-
-  async #inspect(
-    row: TokenRow,
-    account: AccountRow,
-    trigger: RefreshTrigger,
-  ): Promise<RefreshResult> {
-    const ctx = this.#ctx
-    let inspection
-    try {
-      inspection = await ctx.meta.inspectToken(openToken(ctx.keyring, row).plaintext)
     } catch (error) {
-      return this.#failed(row, account, error, trigger)
+      this.throttle.penalize(error, accountThrottleKey(account))
+      return { answer: { kind: 'failed', error } }
     }
-    this.throttle.observe(inspection.usage)
-    const now = ctx.now()
-    if (!inspection.isValid) {
-      return this.#needsReauth(row, account, trigger, now, {
-        meta_code: inspection.error?.code ?? null,
-        meta_subcode: inspection.error?.subcode ?? null,
-        reason: 'debug_token says the token is no longer valid',
-      })
-    }
-    await rescheduleToken(ctx.store, {
-      tokenId: row.id,
-      owner: this.owner,
-      nextRefreshAt: nextRefreshAt(
-        { kind: row.kind, issuedAt: now, expiresAt: row.expires_at },
-        this.#random(),
-        this.#options.policy,
-      ),
-      now,
-    })
-    return this.#done({ outcome: 'checked', token: row }, trigger)
   }
-
-  async #failed(
-    row: TokenRow,
-    account: AccountRow,
-    error: unknown,
-    trigger: RefreshTrigger,
-  ): Promise<RefreshResult> {
-    const ctx = this.#ctx
-    const now = ctx.now()
-    if (error instanceof BrokerError && error.code === IGB_TOKEN_EXPIRED) {
-      return this.#expire(row, account, trigger)
-    }
-    if (
-      (error instanceof MetaApiError || error instanceof BrokerError) &&
-      (error.action === 'reauthorize' || error.action === 'permission')
-    ) {
-      return this.#needsReauth(
-        row,
-        account,
-        trigger,
-        now,
-        {
-          meta_code: error instanceof MetaApiError ? error.code : null,
-          meta_subcode: error instanceof MetaApiError ? error.subcode : null,
-          reason: error instanceof MetaApiError ? error.action : error.code,
-        },
-        error,
-      )
-    }
-    if (error instanceof BrokerError && error.code === IGB_REFRESH_TOO_EARLY) {
-      await rescheduleToken(ctx.store, {
-        tokenId: row.id,
-        owner: this.owner,
-        nextRefreshAt: Math.max(row.issued_at + DAY, now + 1),
-        now,
-      })
-      return this.#done({ outcome: 'deferred', token: row, error }, trigger)
-    }
-    this.throttle.penalize(error, accountThrottleKey(account))
-    const retryAfter =
-      error instanceof MetaApiError || error instanceof BrokerError
-        ? (error.retryAfterMs ?? null)
-        : null
-    let next = retryAt(
-      { kind: row.kind, issuedAt: row.issued_at, expiresAt: row.expires_at },
-      row.attempts + 1,
-      now,
-      this.#random(),
-      retryAfter,
-      this.#options.policy,
-    )
-    // An on-demand attempt on a token that was not yet due must not pull its schedule forward.
-    if (next !== null && trigger !== 'schedule' && row.next_refresh_at !== null) {
-      next = Math.max(next, row.next_refresh_at)
-    }
-    const code = errorCode(error)
-    const updated = await recordRefreshFailure(ctx.store, {
-      tokenId: row.id,
-      owner: this.owner,
-      errorCode: code,
-      errorMessage: error instanceof Error ? error.message : 'unknown failure',
-      nextRefreshAt: next,
-      now,
-    })
-    await appendEvent(ctx.store, {
-      type: 'token.refresh_failed',
-      accountId: account.id,
-      metaUserId: account.meta_user_id,
-      detail: {
-        trigger,
-        kind: row.kind,
-        error: code,
-        attempts: row.attempts + 1,
-        next_attempt_at: next,
-      },
-      now,
-    })
-    if (
-      isExpiring({ expiresAt: row.expires_at }, now, this.#options.expiringWithinMs ?? 7 * DAY) &&
-      !(await this.#warnedSince(account.id, row.issued_at))
-    ) {
-      await this.#warn(row, account, now)
-    }
-    return this.#done({ outcome: 'failed', ...(updated ? { token: updated } : {}), error }, trigger)
-  }
-
-  async #needsReauth(
-    row: TokenRow,
-    account: AccountRow,
-    trigger: RefreshTrigger,
-    now: number,
-    detail: { meta_code: number | null; meta_subcode: number | null; reason: string },
-    error?: unknown,
-  ): Promise<RefreshResult> {
-    const ctx = this.#ctx
-    await recordRefreshFailure(ctx.store, {
-      tokenId: row.id,
-      owner: this.owner,
-      errorCode: error === undefined ? 'invalid_token' : errorCode(error),
-      errorMessage: error instanceof Error ? error.message : detail.reason,
-      nextRefreshAt: null,
-      now,
-    })
-    await setAccountStatus(ctx.store, account.id, 'needs_reauth', detail.reason, now)
-    await unscheduleAccountTokens(ctx.store, account.id, now)
-    await appendEvent(ctx.store, {
-      type: 'account.needs_reauth',
-      accountId: account.id,
-      metaUserId: account.meta_user_id,
-      detail: { trigger, meta_code: detail.meta_code, meta_subcode: detail.meta_subcode },
-      now,
-    })
-    await this.#publish('account.needs_reauth', { ...account, status: 'needs_reauth' }, now, {
-      reason: detail.reason,
-      meta_code: detail.meta_code,
-      meta_subcode: detail.meta_subcode,
-      reconnect_url: `${ctx.publicUrl}/connect`,
-    })
-    return this.#done({ outcome: 'needs_reauth', token: row, error }, trigger)
-  }
-
-  async #expire(
-    row: TokenRow,
-    account: AccountRow,
-    trigger: RefreshTrigger,
-  ): Promise<RefreshResult> {
-    const ctx = this.#ctx
-    const now = ctx.now()
-    await rescheduleToken(ctx.store, {
-      tokenId: row.id,
-      owner: this.owner,
-      nextRefreshAt: null,
-      now,
-    })
-    // A Facebook user token may run out while the Page token it produced keeps working; only the
-    // token the account is served with decides the account's status.
-    const served = row.kind === SERVED_TOKEN_KIND[ctx.flavor]
-    if (served) {
-      await setAccountStatus(
-        ctx.store,
-        account.id,
-        'expired',
-        'the token expired before it was refreshed',
-        now,
-      )
-    }
-    await appendEvent(ctx.store, {
-      type: served ? 'account.expired' : 'token.expired',
-      accountId: account.id,
-      metaUserId: account.meta_user_id,
-      detail: { trigger, kind: row.kind, expires_at: row.expires_at },
-      now,
-    })
-    if (served) {
-      await this.#publish('account.expired', { ...account, status: 'expired' }, now, {
-        kind: row.kind,
-        expires_at: iso(row.expires_at),
-        reconnect_url: `${ctx.publicUrl}/connect`,
-      })
-    }
-    return this.#done(
-      {
-        outcome: 'expired',
-        token: row,
-        error: new BrokerErrorLike('expired', 'the token has expired'),
-      },
-      trigger,
-    )
-  }
-
-  async #warn(row: TokenRow, account: AccountRow, now: number): Promise<void> {
-    await appendEvent(this.#ctx.store, {
-      type: 'token.expiring',
-      accountId: account.id,
-      metaUserId: account.meta_user_id,
-      detail: {
-        kind: row.kind,
-        expires_at: row.expires_at,
-        refreshable: this.#ctx.meta.flavor.refreshable,
-      },
-      now,
-    })
-    await this.#publish('token.expiring', account, now, {
-      kind: row.kind,
-      expires_at: iso(row.expires_at),
-      refreshable: this.#ctx.meta.flavor.refreshable,
-      reconnect_url: `${this.#ctx.publicUrl}/connect`,
-    })
-  }
-
-  async #warnedSince(accountId: string, since: number): Promise<boolean> {
-    const row = await this.#ctx.store.db
-      .selectFrom('events')
-      .select('id')
-      .where('account_id', '=', accountId)
-      .where('created_at', '>=', since)
-      .where('type', '=', 'token.expiring')
-      .limit(1)
-      .executeTakeFirst()
-    return row !== undefined
-  }
-
-  async #publish(
-    type: WebhookEventType,
-    account: AccountRow,
-    now: number,
-    data: WebhookEventData,
-  ): Promise<void> {
-    await publishWebhookEvent(this.#ctx.store, { type, account, data, now }, this.#options.onError)
-  }
-
-  #done(result: RefreshResult, trigger: RefreshTrigger): RefreshResult {
-    this.#options.onOutcome?.(result.outcome, trigger)
-    return result
-  }
-}
-
-/** A failure reported by another holder of the lease, rebuilt from what it stored. */
-export class BrokerErrorLike extends Error {
-  override name = 'RefreshFailure'
-  /** The stored error code (`meta_2`, `IGB_TIMEOUT`, …). */
-  readonly code: string
-  /**
-   * @param code - stored error code
-   * @param message - stored (redacted) message
-   */
-  constructor(code: string | null, message: string | null) {
-    super(message ?? 'the refresh failed')
-    this.code = code ?? 'unknown'
-  }
-}
-
-function errorCode(error: unknown): string {
-  if (error instanceof MetaApiError) return `meta_${error.code ?? error.status}`
-  if (error instanceof BrokerError) return error.code
-  return 'internal'
-}
-
-function iso(ms: number | null): string | null {
-  return ms === null ? null : new Date(ms).toISOString()
 }

@@ -24,8 +24,14 @@ export {
   errorAction,
   isMetaApiError,
 } from './errors.js'
-export type { AuthorizeOption, Endpoint, Flavor, FlavorName } from './flavors/flavor.js'
-export { FLAVOR_NAMES, getFlavor } from './flavors/index.js'
+export type {
+  AuthorizeOption,
+  Endpoint,
+  Flavor,
+  FlavorName,
+  StoredTokenKind,
+} from './flavors/flavor.js'
+export { FLAVOR_NAMES, flavorOfTokenKind, getFlavor } from './flavors/index.js'
 export type { MetaHost } from './hosts.js'
 export { META_HOSTS, emulatorBaseUrls } from './hosts.js'
 export type { ResponseContext } from './http-transport.js'

@@ -1,8 +1,85 @@
+// Every query of the tokens' leases: the batch claim, the single claim, the heartbeat, the
+// release and the reschedule. The fenced writes of a refresh's result are in token-repository.
 import type { StoreContext } from './database.js'
-import { checkInstant } from './paging.js'
+import { checkInstant, pageLimit } from './paging.js'
 import { invalidArgument } from './store-error.js'
 import type { TokenRow } from './tables/tokens.table.js'
 import { checkLeaseOwner } from './lease-owner.js'
+
+/** Arguments of {@link claimDueTokens}. */
+export interface ClaimDueTokensInput {
+  /** Who claims: unique per process (e.g. host:pid:random). */
+  readonly owner: string
+  /** Epoch ms. */
+  readonly now: number
+  /** How long the lease lasts; longer than one refresh call takes. */
+  readonly leaseMs: number
+  /** At most this many rows (1–500). */
+  readonly limit: number
+}
+
+/**
+ * Atomically leases due tokens that nobody holds (or whose lease lapsed) and returns them, earliest
+ * first. Two claimers — threads, processes or instances — never get the same row while a lease
+ * runs.
+ *
+ * One `UPDATE … WHERE id IN (SELECT … LIMIT n) RETURNING *` statement: on SQLite a single write
+ * statement takes the database's write lock for its whole run (the same exclusion as
+ * `BEGIN IMMEDIATE`, waiting on busy_timeout); on PostgreSQL the sub-select adds
+ * `FOR UPDATE SKIP LOCKED` and the outer WHERE re-checks the lease after any wait.
+ * @param store - the store
+ * @param input - see {@link ClaimDueTokensInput}
+ * @returns the leased rows, with `lease_owner`/`lease_until` set
+ */
+export async function claimDueTokens(
+  store: StoreContext,
+  input: ClaimDueTokensInput,
+): Promise<TokenRow[]> {
+  const owner = checkLeaseOwner(input.owner)
+  const now = checkInstant('now', input.now)
+  if (!Number.isSafeInteger(input.leaseMs) || input.leaseMs < 1) {
+    throw invalidArgument('"leaseMs" must be a positive integer')
+  }
+  const limit = pageLimit(input.limit, 100)
+  const candidates = store.dialect.lockForClaim(
+    store.db
+      .selectFrom('tokens')
+      .select('id')
+      .where('next_refresh_at', '<=', now)
+      .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<=', now)]))
+      .orderBy('next_refresh_at')
+      .orderBy('id')
+      .limit(limit),
+  )
+  const rows = await store.db
+    .updateTable('tokens')
+    .set({ lease_owner: owner, lease_until: now + input.leaseMs })
+    .where('id', 'in', candidates)
+    .where('next_refresh_at', '<=', now)
+    .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<=', now)]))
+    .returningAll()
+    .execute()
+  return rows.sort(
+    (a, b) => (a.next_refresh_at ?? 0) - (b.next_refresh_at ?? 0) || (a.id < b.id ? -1 : 1),
+  )
+}
+
+/**
+ * Gives a lease back without recording anything (e.g. on shutdown).
+ * @returns true when `owner` held the lease
+ */
+export async function releaseLease(
+  store: StoreContext,
+  input: { readonly tokenId: string; readonly owner: string },
+): Promise<boolean> {
+  const result = await store.db
+    .updateTable('tokens')
+    .set({ lease_owner: null, lease_until: null })
+    .where('id', '=', input.tokenId)
+    .where('lease_owner', '=', checkLeaseOwner(input.owner))
+    .executeTakeFirst()
+  return result.numUpdatedRows > 0n
+}
 
 /**
  * Leases one token whether or not it is due (an on-demand refresh), unless someone else holds a
@@ -39,6 +116,36 @@ export async function claimToken(
     )
     .returningAll()
     .executeTakeFirst()
+}
+
+/**
+ * Extends a lease this owner still holds (the heartbeat while a call to Meta is in flight). Never
+ * takes a lease back: once another claimer holds it, or it was given back, nothing changes.
+ * @param store - the store
+ * @param input - the token id, the holder, the clock and the new lease length
+ * @returns true when `owner` still held the lease (now until `now + leaseMs`)
+ */
+export async function renewLease(
+  store: StoreContext,
+  input: {
+    readonly tokenId: string
+    readonly owner: string
+    readonly now: number
+    readonly leaseMs: number
+  },
+): Promise<boolean> {
+  const owner = checkLeaseOwner(input.owner)
+  const now = checkInstant('now', input.now)
+  if (!Number.isSafeInteger(input.leaseMs) || input.leaseMs < 1) {
+    throw invalidArgument('"leaseMs" must be a positive integer')
+  }
+  const result = await store.db
+    .updateTable('tokens')
+    .set({ lease_until: now + input.leaseMs })
+    .where('id', '=', input.tokenId)
+    .where('lease_owner', '=', owner)
+    .executeTakeFirst()
+  return result.numUpdatedRows > 0n
 }
 
 /**

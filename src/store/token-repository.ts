@@ -247,84 +247,11 @@ export async function findDueTokens(
     .execute()
 }
 
-/** Arguments of {@link claimDueTokens}. */
-export interface ClaimDueTokensInput {
-  /** Who claims: unique per process (e.g. host:pid:random). */
-  readonly owner: string
-  /** Epoch ms. */
-  readonly now: number
-  /** How long the lease lasts; longer than one refresh call takes. */
-  readonly leaseMs: number
-  /** At most this many rows (1–500). */
-  readonly limit: number
-}
-
-/**
- * Atomically leases due tokens that nobody holds (or whose lease lapsed) and returns them, earliest
- * first. Two claimers — threads, processes or instances — never get the same row while a lease
- * runs.
- *
- * One `UPDATE … WHERE id IN (SELECT … LIMIT n) RETURNING *` statement: on SQLite a single write
- * statement takes the database's write lock for its whole run (the same exclusion as
- * `BEGIN IMMEDIATE`, waiting on busy_timeout); on PostgreSQL the sub-select adds
- * `FOR UPDATE SKIP LOCKED` and the outer WHERE re-checks the lease after any wait.
- * @param store - the store
- * @param input - see {@link ClaimDueTokensInput}
- * @returns the leased rows, with `lease_owner`/`lease_until` set
- */
-export async function claimDueTokens(
-  store: StoreContext,
-  input: ClaimDueTokensInput,
-): Promise<TokenRow[]> {
-  const owner = checkLeaseOwner(input.owner)
-  const now = checkInstant('now', input.now)
-  if (!Number.isSafeInteger(input.leaseMs) || input.leaseMs < 1) {
-    throw invalidArgument('"leaseMs" must be a positive integer')
-  }
-  const limit = pageLimit(input.limit, 100)
-  const candidates = store.dialect.lockForClaim(
-    store.db
-      .selectFrom('tokens')
-      .select('id')
-      .where('next_refresh_at', '<=', now)
-      .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<=', now)]))
-      .orderBy('next_refresh_at')
-      .orderBy('id')
-      .limit(limit),
-  )
-  const rows = await store.db
-    .updateTable('tokens')
-    .set({ lease_owner: owner, lease_until: now + input.leaseMs })
-    .where('id', 'in', candidates)
-    .where('next_refresh_at', '<=', now)
-    .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<=', now)]))
-    .returningAll()
-    .execute()
-  return rows.sort(
-    (a, b) => (a.next_refresh_at ?? 0) - (b.next_refresh_at ?? 0) || (a.id < b.id ? -1 : 1),
-  )
-}
-
-/**
- * Gives a lease back without recording anything (e.g. on shutdown).
- * @returns true when `owner` held the lease
- */
-export async function releaseLease(
-  store: StoreContext,
-  input: { readonly tokenId: string; readonly owner: string },
-): Promise<boolean> {
-  const result = await store.db
-    .updateTable('tokens')
-    .set({ lease_owner: null, lease_until: null })
-    .where('id', '=', input.tokenId)
-    .where('lease_owner', '=', checkLeaseOwner(input.owner))
-    .executeTakeFirst()
-  return result.numUpdatedRows > 0n
-}
-
 /** Arguments of {@link recordRefreshSuccess}. */
 export interface RefreshSuccessInput {
   readonly tokenId: string
+  /** The lease holder: the write is fenced by the lease (a claimer that lost it stores nothing). */
+  readonly owner: string
   /** The version read when the refresh started. */
   readonly expectedVersion: number
   readonly accessToken: string
@@ -334,17 +261,26 @@ export interface RefreshSuccessInput {
   readonly now: number
 }
 
+/** The outcome of {@link recordRefreshSuccess}: a save, a newer version, or a lost lease. */
+export type RefreshSaveResult =
+  | SaveTokenResult
+  | { readonly saved: false; readonly reason: 'lease_lost'; readonly currentVersion: number }
+
 /**
  * Stores a refreshed token (sealed), bumps `version`, sets `refreshed_at`, clears the failure
- * counters and the lease — only if the version is still the one the refresh started from.
- * @returns `{ saved: true, token }`, or a `version_conflict` when a newer token is already stored
- *   (the caller drops its value: the stored one is newer)
+ * counters and the lease — only if `owner` still holds the lease and the version is still the
+ * one the refresh started from (the write is fenced: a holder whose lease lapsed and was taken
+ * stores nothing, whatever Meta answered it).
+ * @returns `{ saved: true, token }`; a `version_conflict` when a newer token is already stored
+ *   (the caller drops its value: the stored one is newer); `lease_lost` when someone else holds
+ *   or released the lease
  */
 export async function recordRefreshSuccess(
   store: StoreContext,
   keyring: Keyring,
   input: RefreshSuccessInput,
-): Promise<SaveTokenResult> {
+): Promise<RefreshSaveResult> {
+  const owner = checkLeaseOwner(input.owner)
   const accessToken = checkTokenValue(input.accessToken)
   const expected = checkVersion(input.expectedVersion)
   const issuedAt = checkInstant('issuedAt', input.issuedAt)
@@ -355,6 +291,9 @@ export async function recordRefreshSuccess(
   if (row === undefined) return { saved: false, reason: 'version_conflict', currentVersion: null }
   if (row.version !== expected) {
     return { saved: false, reason: 'version_conflict', currentVersion: row.version }
+  }
+  if (row.lease_owner !== owner) {
+    return { saved: false, reason: 'lease_lost', currentVersion: row.version }
   }
   const sealed = keyring.seal(accessToken, tokenAad(row))
   const updated = await store.db
@@ -377,10 +316,14 @@ export async function recordRefreshSuccess(
     })
     .where('id', '=', row.id)
     .where('version', '=', row.version)
+    .where('lease_owner', '=', owner)
     .returningAll()
     .executeTakeFirst()
   if (updated !== undefined) return { saved: true, token: updated }
   const current = await getTokenById(store, row.id)
+  if (current !== undefined && current.version === row.version) {
+    return { saved: false, reason: 'lease_lost', currentVersion: current.version }
+  }
   return { saved: false, reason: 'version_conflict', currentVersion: current?.version ?? null }
 }
 

@@ -49,6 +49,26 @@ for (const dialect of SERVICE_DIALECTS) {
       assert.equal(await refreshCalls(seq), 0)
     })
 
+    test(`[${dialect}] a second copy of a claimed row, its lease still fresh, finds the token refreshed and does not call Meta`, async () => {
+      await rig.seed(1, { dueNow: true })
+      await rig.advance(2 * DAY)
+      const refresher = rig.service.refresh.refresher
+      const [row] = await claimDueTokens(rig.service.store, {
+        owner: refresher.owner,
+        now: rig.now(),
+        leaseMs: 60_000,
+        limit: 10,
+      })
+      assert.ok(row)
+      const seq = (await rig.emulator.control.requests()).at(-1)?.seq ?? 0
+      assert.equal((await refresher.processClaimed(row)).outcome, 'refreshed')
+      // The same in-memory row again (as when the engine claimed it twice): its lease looks fresh.
+      const again = await refresher.processClaimed(row)
+      assert.equal(again.outcome, 'skipped')
+      assert.equal(again.token?.version, row.version + 1, 'it reports the stored, newer token')
+      assert.equal(await refreshCalls(seq), 1, 'Meta was called once')
+    })
+
     test(`[${dialect}] a claim whose lease ran out but nobody took is renewed and refreshed once`, async () => {
       await rig.seed(1, { dueNow: true })
       await rig.advance(2 * DAY)

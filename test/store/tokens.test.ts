@@ -115,6 +115,7 @@ for (const dialect of TEST_DIALECTS) {
         assert.deepEqual(late, { saved: false, reason: 'version_conflict', currentVersion: 2 })
         const lateSuccess = await recordRefreshSuccess(t.store, ring, {
           tokenId: token.id,
+          owner: 'a',
           expectedVersion: 1,
           accessToken: fakeToken(),
           issuedAt: T0 + 2 * DAY,
@@ -256,6 +257,7 @@ for (const dialect of TEST_DIALECTS) {
         const fresh = fakeToken()
         const ok = await recordRefreshSuccess(t.store, ring, {
           tokenId: token.id,
+          owner: 'a',
           expectedVersion: 1,
           accessToken: fresh,
           issuedAt: T0 + 3_600_000,

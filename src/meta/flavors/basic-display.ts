@@ -30,6 +30,8 @@ export const basicDisplay: Flavor = Object.freeze({
   appCredentials: 'instagram-app',
   appCredentialsPath: 'App Dashboard > Instagram Basic Display > Basic Display',
   inspectsWithAppToken: false,
+  userTokenKind: 'basic_display_long_lived',
+  servedTokenKind: 'basic_display_long_lived',
   errorDialect: 'instagram-oauth',
   profileFields: ['id', 'username', 'account_type', 'media_count'],
   mediaFields: [

@@ -60,6 +60,9 @@ export const facebookLogin: Flavor = Object.freeze({
   appCredentials: 'meta-app',
   appCredentialsPath: 'App Dashboard > App settings > Basic',
   inspectsWithAppToken: true,
+  userTokenKind: 'facebook_user_long_lived',
+  // The Page token lives as long as the user token it came from was valid, and has no expiry.
+  servedTokenKind: 'facebook_page',
   errorDialect: 'graph',
   profileFields: [
     'id',

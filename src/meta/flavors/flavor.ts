@@ -3,6 +3,13 @@ import type { MetaHost } from '../hosts.js'
 /** One of the three ways to get an Instagram token. */
 export type FlavorName = 'instagram-login' | 'facebook-login' | 'basic-display'
 
+/**
+ * The long-lived token kinds a flavor stores (the store's `tokens.kind` values; the store's own
+ * list also has `short_lived`).
+ */
+export type StoredTokenKind =
+  'instagram_long_lived' | 'basic_display_long_lived' | 'facebook_user_long_lived' | 'facebook_page'
+
 /** An optional login-dialog parameter of `buildAuthorizationUrl`. */
 export type AuthorizeOption =
   'enableFbLogin' | 'forceAuthentication' | 'forceReauth' | 'authType' | 'configId'
@@ -48,6 +55,10 @@ export interface Flavor {
   readonly minRefreshAgeSeconds: number
   /** Whether a refresh grant exists. */
   readonly refreshable: boolean
+  /** The token kind that carries the user's session (what Meta's expiry and refresh apply to). */
+  readonly userTokenKind: StoredTokenKind
+  /** The token kind an account is served with (a Page token for Facebook Login). */
+  readonly servedTokenKind: StoredTokenKind
   /** Error dialect of the code exchange (Graph APIs always use `graph`). */
   readonly errorDialect: 'instagram-oauth' | 'graph'
   /** Default profile fields. */

@@ -29,3 +29,14 @@ export function getFlavor(name: FlavorName): Flavor {
   }
   return FLAVORS[name]
 }
+
+/**
+ * The flavor that stores tokens of `kind` (as its user or its served token), or undefined for a
+ * kind no flavor keeps long (`short_lived`). Each kind belongs to exactly one flavor.
+ * @param kind - a `tokens.kind` value
+ */
+export function flavorOfTokenKind(kind: string): Flavor | undefined {
+  return FLAVOR_NAMES.map((name) => FLAVORS[name]).find(
+    (flavor) => flavor.userTokenKind === kind || flavor.servedTokenKind === kind,
+  )
+}

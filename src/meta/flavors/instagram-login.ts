@@ -46,6 +46,8 @@ export const instagramLogin: Flavor = Object.freeze({
   appCredentialsPath:
     'App Dashboard > Instagram > API setup with Instagram login > Business login settings',
   inspectsWithAppToken: false,
+  userTokenKind: 'instagram_long_lived',
+  servedTokenKind: 'instagram_long_lived',
   errorDialect: 'instagram-oauth',
   profileFields: [
     'user_id',

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { MetaApiError } from '../meta/index.js'
+import { MetaApiError, getFlavor } from '../meta/index.js'
 import type { Media } from '../meta/index.js'
 import { getFeed, parseOrigins, recordFeedFailure, saveFeedSnapshot } from '../store/index.js'
 import type { FeedRow } from '../store/index.js'
@@ -167,7 +167,10 @@ export class FeedPublisher {
     const served = await this.#tokens.getToken(row.account_id)
     const page = await this.#ctx.meta.listMedia(served.accessToken, {
       limit: row.media_limit,
-      ...(this.#ctx.flavor === 'facebook-login' ? { igUserId: served.userId } : {}),
+      // Flavors whose media edge hangs off the Instagram user id (Facebook Login) need it named.
+      ...(getFlavor(this.#ctx.flavor).endpoints.media.path.includes('{ig-user-id}')
+        ? { igUserId: served.userId }
+        : {}),
     })
     const items = page.items.slice(0, row.media_limit).map(toFeedItem)
     const text = JSON.stringify({ data: items })

@@ -1,4 +1,4 @@
-import { AuthorizationDeniedError, BrokerError, MetaApiError } from '../meta/index.js'
+import { AuthorizationDeniedError, BrokerError, MetaApiError, getFlavor } from '../meta/index.js'
 import type { FlavorName } from '../meta/index.js'
 import { ServiceError } from './service-error.js'
 import type { ServiceErrorCode } from './service-error.js'
@@ -22,9 +22,6 @@ export interface MetaFailureContext {
 // code is expired or used. The Instagram OAuth dialect carries no subcode at all.
 const SUBCODE_REDIRECT_URI = 36008
 const SUBCODES_CODE_USED = new Set([36007, 36009])
-
-const INSTAGRAM_LOGIN_SETTINGS =
-  'App Dashboard > Instagram > API setup with Instagram login > 3. Set up Instagram business login > Business login settings'
 
 // Meta refuses a refresh with a bare code 100 for each of these; the fix names them all.
 const REFRESH_REFUSED_HINT =
@@ -204,17 +201,16 @@ function fromBrokerError(error: BrokerError, step: MetaFailureStep): ServiceErro
 }
 
 function redirectSettings(flavor: FlavorName | undefined): string {
-  return flavor === 'facebook-login'
-    ? 'App Dashboard > Facebook Login > Settings > Valid OAuth Redirect URIs'
-    : `${INSTAGRAM_LOGIN_SETTINGS} > OAuth redirect URIs`
+  return getFlavor(flavor ?? 'instagram-login').redirectUrisPath
 }
 
 // Without a code or hint, a refused code exchange is one of three mistakes; name all three.
 function signInChecklist(context: MetaFailureContext): string {
+  const flavor = getFlavor(context.flavor ?? 'instagram-login')
   const secret =
-    context.flavor === 'facebook-login'
-      ? 'the app secret of this Meta app (App Dashboard > App settings > Basic)'
-      : `the Instagram app secret shown beside the Instagram app id (${INSTAGRAM_LOGIN_SETTINGS}), not the Meta app secret`
+    flavor.appCredentials === 'meta-app'
+      ? `the app secret of this Meta app (${flavor.appCredentialsPath})`
+      : `the Instagram app secret shown beside the Instagram app id (${flavor.appCredentialsPath}), not the Meta app secret`
   const redirect = context.redirectUri === undefined ? 'the redirect URI' : context.redirectUri
   return `check ${secret}; that exactly ${redirect} is registered; and that the code is fresh (codes work once and expire after 1 hour); then sign in again`
 }

@@ -6,21 +6,31 @@ import { looksSecret } from './redact.js'
 import { invalidArgument } from './store-error.js'
 import type { EventRow } from './tables/events.table.js'
 
-/** Event types the store and the broker emit (others are allowed if they look like `a.b`). */
-export type KnownEventType =
-  | 'account.connected'
-  | 'account.needs_reauth'
-  | 'account.revoked'
-  | 'account.deleted'
-  | 'token.refreshed'
-  | 'token.refresh_failed'
+/**
+ * Every event igtoken records: the event log, the webhook catalogue (`src/broker/effects`) and
+ * `docs/webhooks.md` use this one list (a test keeps them equal); {@link appendEvent} refuses
+ * any other type. Every event is also deliverable as a webhook.
+ */
+export const EVENT_TYPES = [
+  'account.connected',
+  'account.needs_reauth',
+  'account.revoked',
+  'account.deleted',
+  'account.expired',
+  'token.refreshed',
+  'token.refresh_failed',
+  'token.expiring',
+] as const
+
+/** One of {@link EVENT_TYPES}. */
+export type EventType = (typeof EVENT_TYPES)[number]
 
 /** Structured event detail: flat, primitive values only, never a token. */
 export type EventDetail = Readonly<Record<string, string | number | boolean | null>>
 
 /** An event to append. */
 export interface AppendEventInput {
-  readonly type: KnownEventType | (string & {})
+  readonly type: EventType
   readonly accountId?: string | null
   readonly metaUserId?: string | null
   readonly detail?: EventDetail
@@ -100,8 +110,8 @@ export async function appendEvent(
   store: StoreContext,
   input: AppendEventInput,
 ): Promise<EventRecord> {
-  if (typeof input.type !== 'string' || !/^[a-z][a-z_]*(\.[a-z][a-z_]*)+$/.test(input.type)) {
-    throw invalidArgument('"type" must look like "account.connected"')
+  if (typeof input.type !== 'string' || !(EVENT_TYPES as readonly string[]).includes(input.type)) {
+    throw invalidArgument(`"type" must be one of ${EVENT_TYPES.join(', ')}`)
   }
   const detail = checkDetail(input.detail ?? {})
   const row = await store.db

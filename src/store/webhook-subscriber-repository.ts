@@ -1,3 +1,4 @@
+import { EVENT_TYPES } from './event-repository.js'
 import type { Keyring } from './cipher.js'
 import type { StoreContext } from './database.js'
 import { newId } from './ids.js'
@@ -51,9 +52,9 @@ function checkEvents(events: readonly string[]): string {
     throw invalidArgument('"events" must list 1 to 20 event types, or "*"')
   }
   for (const event of events) {
-    if (event !== '*' && !/^[a-z][a-z_]*(\.[a-z][a-z_]*)+$/.test(event)) {
+    if (event !== '*' && !(EVENT_TYPES as readonly string[]).includes(event)) {
       throw invalidArgument(
-        `"events" has ${JSON.stringify(event.slice(0, 60))}, not a type like "token.refreshed"`,
+        `"events" has ${JSON.stringify(event.slice(0, 60))}; use "*" or any of ${EVENT_TYPES.join(', ')}`,
       )
     }
   }

@@ -9,7 +9,8 @@ import {
   markDeletionCompleted,
   markDeletionRequest,
 } from '../../src/store/index.js'
-import type { EventDetail } from '../../src/store/index.js'
+import type {
+  EventType, EventDetail } from '../../src/store/index.js'
 import { T0, TEST_DIALECTS, fakeToken } from './dialects.js'
 
 for (const dialect of TEST_DIALECTS) {
@@ -37,9 +38,13 @@ for (const dialect of TEST_DIALECTS) {
             },
           )
         }
-        await assert.rejects(appendEvent(t.store, { type: 'Connected', now: T0 }), {
-          code: 'ERR_INVALID_ARG_VALUE',
-        })
+        // Outside the one vocabulary, even when well formed.
+        for (const type of ['Connected', 'token.expired', 'deletion.recorded']) {
+          await assert.rejects(
+            appendEvent(t.store, { type: type as EventType, accountId: 'acc_a', now: T0 }),
+            { code: 'ERR_INVALID_ARG_VALUE' },
+          )
+        }
         assert.deepEqual((await listEventsByAccount(t.store, 'acc_a')).items, [])
       } finally {
         await t.cleanup()

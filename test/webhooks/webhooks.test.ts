@@ -3,10 +3,10 @@ import { spawn } from 'node:child_process'
 import { after, before, describe, test } from 'node:test'
 import {
   nextDeliveryAttemptAt,
-  publishWebhookEvent,
   signWebhookDelivery,
   verifyWebhookDelivery,
 } from '../../src/broker/webhooks/index.js'
+import { record } from '../../src/broker/effects/index.js'
 import { getAccount, listWebhookDeliveries, listWebhookSubscribers } from '../../src/store/index.js'
 import { DAY, startLiveRig, startReceiver } from '../refresh/rig.js'
 import type { LiveRig } from '../refresh/rig.js'
@@ -173,14 +173,8 @@ describe('/api/v1/webhooks and igtoken webhooks', () => {
       const account = await getAccount(rig.service.store, accountId ?? '')
       assert.ok(account)
       receiver.status = 500
-      assert.equal(
-        await publishWebhookEvent(rig.service.store, {
-          type: 'account.connected',
-          account,
-          now: rig.now(),
-        }),
-        1,
-      )
+      await record(rig.service.store, { type: 'account.connected', account }, rig.now())
+      assert.equal((await listWebhookDeliveries(rig.service.store, view.id)).length, 1)
       await rig.service.refresh.deliveries.runOnce()
       let [delivery] = await listWebhookDeliveries(rig.service.store, view.id)
       assert.equal(delivery?.status, 'pending')
@@ -201,11 +195,7 @@ describe('/api/v1/webhooks and igtoken webhooks', () => {
 
       // A dead endpoint: retried for a day, then given up, never blocking a refresh.
       receiver.status = 503
-      await publishWebhookEvent(rig.service.store, {
-        type: 'token.expiring',
-        account,
-        now: rig.now(),
-      })
+      await record(rig.service.store, { type: 'token.expiring', account }, rig.now())
       for (let hour = 0; hour < 26; hour++) {
         await rig.service.refresh.deliveries.runOnce()
         await rig.advance(3_600_000)

@@ -1,22 +1,9 @@
-import type { AccountRow } from '../../store/index.js'
+/** The one event vocabulary, owned by the event log; see {@link EVENT_TYPES}. */
+import { EVENT_TYPES } from '../../store/index.js'
+import type { AccountRow, EventType } from '../../store/index.js'
 
-/**
- * Every event igtoken records: the event log, the webhook catalogue and `docs/webhooks.md` use
- * this one list (a test keeps them equal). Every event is also deliverable as a webhook.
- */
-export const EVENT_TYPES = [
-  'account.connected',
-  'account.needs_reauth',
-  'account.revoked',
-  'account.deleted',
-  'account.expired',
-  'token.refreshed',
-  'token.refresh_failed',
-  'token.expiring',
-] as const
-
-/** One of {@link EVENT_TYPES}. */
-export type EventType = (typeof EVENT_TYPES)[number]
+export { EVENT_TYPES }
+export type { EventType }
 
 /**
  * Event facts: flat, never a token. Instants are ISO 8601 strings (`expires_at`), the same in the

@@ -1,5 +1,4 @@
 // Outbound webhooks: igtoken's own events, signed, queued and delivered with retries.
 export * from './webhook-events.js'
 export * from './webhook-signature.js'
-export * from './webhook-publisher.js'
 export * from './delivery-worker.js'

@@ -111,24 +111,21 @@ export function dialogFailure(
   flavor: FlavorName,
 ): CliError {
   if (code === 'redirect_uri_not_registered') {
-    const where =
-      flavor === 'facebook-login'
-        ? 'App Dashboard > Facebook Login > Settings > Valid OAuth Redirect URIs'
-        : 'App Dashboard > Instagram > API setup with Instagram login > Business login settings > OAuth redirect URIs'
+    const where = getFlavor(flavor).redirectUrisPath
     return new CliError(`${message}: ${redirectUri} is not registered for this app`, {
       code,
       fix: `register exactly ${redirectUri} in ${where} (no trailing slash unless the URI has one), or pass the registered one with --redirect-uri`,
     })
   }
   if (code === 'invalid_platform_app') {
+    const metaApp = getFlavor(flavor).appCredentials === 'meta-app'
     return new CliError(
-      `${message}: this app id is not an ${flavor === 'facebook-login' ? 'app id Meta knows' : 'Instagram app id'}`,
+      `${message}: this app id is not an ${metaApp ? 'app id Meta knows' : 'Instagram app id'}`,
       {
         code,
-        fix:
-          flavor === 'facebook-login'
-            ? 'use the app id shown at the top of the App Dashboard'
-            : 'use the Instagram app id and secret (App Dashboard > Instagram > API setup with Instagram login > Business login settings), not the Meta app id at the top of the dashboard',
+        fix: metaApp
+          ? `use the app id shown in ${getFlavor(flavor).appCredentialsPath}`
+          : `use the Instagram app id and secret (${getFlavor(flavor).appCredentialsPath}), not the Meta app id at the top of the dashboard`,
       },
     )
   }

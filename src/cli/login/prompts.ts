@@ -50,10 +50,11 @@ export async function askAppId(
   flavor: FlavorName,
   prompts: Prompts | undefined,
 ): Promise<string> {
+  const facts = getFlavor(flavor)
   const which =
-    flavor === 'facebook-login'
-      ? 'the Meta app id (top of the App Dashboard)'
-      : 'the Instagram app id (App Dashboard > Instagram > API setup with Instagram login > Business login settings), not the Meta app id at the top'
+    facts.appCredentials === 'meta-app'
+      ? `the Meta app id (${facts.appCredentialsPath})`
+      : `the Instagram app id (${facts.appCredentialsPath}), not the Meta app id at the top`
   let value = opts.appId ?? loadCliSettings().appId
   if (value === undefined && prompts !== undefined) {
     value = notCancelled(
@@ -92,7 +93,7 @@ export async function askSecret(flavor: FlavorName, prompts: Prompts | undefined
       prompts,
       await prompts.password({
         message:
-          flavor === 'facebook-login'
+          getFlavor(flavor).appCredentials === 'meta-app'
             ? 'App secret (not shown)'
             : 'Instagram app secret (not shown; the one beside the Instagram app id)',
         validate: (v) => (v !== undefined && v.trim() !== '' ? undefined : 'required'),

@@ -29,6 +29,8 @@ export const basicDisplay: Flavor = Object.freeze({
   refreshable: true,
   appCredentials: 'instagram-app',
   appCredentialsPath: 'App Dashboard > Instagram Basic Display > Basic Display',
+  redirectUrisPath:
+    'App Dashboard > Instagram Basic Display > Basic Display > Valid OAuth Redirect URIs',
   inspectsWithAppToken: false,
   userTokenKind: 'basic_display_long_lived',
   servedTokenKind: 'basic_display_long_lived',

@@ -59,6 +59,7 @@ export const facebookLogin: Flavor = Object.freeze({
   refreshable: false,
   appCredentials: 'meta-app',
   appCredentialsPath: 'App Dashboard > App settings > Basic',
+  redirectUrisPath: 'App Dashboard > Facebook Login > Settings > Valid OAuth Redirect URIs',
   inspectsWithAppToken: true,
   userTokenKind: 'facebook_user_long_lived',
   // The Page token lives as long as the user token it came from was valid, and has no expiry.

@@ -72,6 +72,8 @@ export interface Flavor {
   readonly appCredentials: 'instagram-app' | 'meta-app'
   /** Where the App Dashboard shows the id and secret of {@link Flavor.appCredentials}. */
   readonly appCredentialsPath: string
+  /** Where the App Dashboard lists the OAuth redirect URIs this flavor's login accepts. */
+  readonly redirectUrisPath: string
   /** `debug_token` inspects this flavor's tokens, and it is called with the app's own token. */
   readonly inspectsWithAppToken: boolean
   /** Set when Meta shut the flavor down. */

@@ -45,6 +45,8 @@ export const instagramLogin: Flavor = Object.freeze({
   appCredentials: 'instagram-app',
   appCredentialsPath:
     'App Dashboard > Instagram > API setup with Instagram login > Business login settings',
+  redirectUrisPath:
+    'App Dashboard > Instagram > API setup with Instagram login > 3. Set up Instagram business login > Business login settings > OAuth redirect URIs',
   inspectsWithAppToken: false,
   userTokenKind: 'instagram_long_lived',
   servedTokenKind: 'instagram_long_lived',

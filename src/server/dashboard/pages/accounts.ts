@@ -15,6 +15,7 @@ import { DASHBOARD_PATH, sendPage } from '../context.js'
 import type { DashboardDeps } from '../context.js'
 import { isoTime, relativeTime, shortTime } from '../format.js'
 import { feedRowView } from './feeds.js'
+import { getFlavor } from '../../../meta/index.js'
 
 const idParams = {
   type: 'object',
@@ -161,7 +162,7 @@ export function accountPages(app: FastifyInstance, deps: DashboardDeps): void {
         feeds: feeds.map((f) => feedRowView(f, account.username, ctx.publicUrl, now)),
         failed: request.query.failed,
         defaultFeedItems: deps.defaultFeedItems,
-        canRefresh: ctx.flavor !== 'facebook-login',
+        canRefresh: getFlavor(ctx.flavor).refreshable,
       })
     },
   )

@@ -1,0 +1,41 @@
+import type { Kysely } from 'kysely'
+
+// Frozen once released, like 0001. Indexes only: no table or column changes.
+
+/**
+ * Indexes the account list's keyset paging (newest first, ties broken by id) with and without a
+ * status filter, so a page reads `limit + 1` index entries instead of sorting the whole table
+ * (1.2 s at a million accounts on SQLite before). The (status, created_at) index of 0001 is
+ * replaced by one that also holds the id the cursor compares. The expiry index serves `/metrics`.
+ * @param db - any Kysely instance (SQLite or PostgreSQL)
+ */
+export async function up(db: Kysely<unknown>): Promise<void> {
+  await db.schema
+    .createIndex('accounts_created_at_id_index')
+    .on('accounts')
+    .columns(['created_at', 'id'])
+    .execute()
+  await db.schema
+    .createIndex('accounts_status_created_at_id_index')
+    .on('accounts')
+    .columns(['status', 'created_at', 'id'])
+    .execute()
+  await db.schema.dropIndex('accounts_status_created_at_index').execute()
+  // /metrics counts tokens by days to expiry and finds the soonest one along this index.
+  await db.schema.createIndex('tokens_expires_at_index').on('tokens').column('expires_at').execute()
+}
+
+/**
+ * Restores the indexes of 0001.
+ * @param db - any Kysely instance
+ */
+export async function down(db: Kysely<unknown>): Promise<void> {
+  await db.schema
+    .createIndex('accounts_status_created_at_index')
+    .on('accounts')
+    .columns(['status', 'created_at'])
+    .execute()
+  await db.schema.dropIndex('tokens_expires_at_index').execute()
+  await db.schema.dropIndex('accounts_status_created_at_id_index').execute()
+  await db.schema.dropIndex('accounts_created_at_id_index').execute()
+}

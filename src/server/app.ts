@@ -11,9 +11,10 @@ import { ServiceError } from '../broker/service-error.js'
 import { SERVED_TOKEN_KIND } from '../broker/token-kinds.js'
 import type { TokenRefresher } from '../broker/refresh-token.js'
 import { TokenService } from '../broker/token-service.js'
-import { getToken, listAccounts, migrationStatus, soonestTokenExpiry } from '../store/index.js'
+import { computeAccountStats } from '../store/account-stats.js'
+import { listAccountsWithTokens, migrationStatus } from '../store/index.js'
 import { loggerOptions } from './logger.js'
-import { createMetrics } from './plugins/metrics.js'
+import { EXPIRY_BUCKET_DAYS, accountStatsGauges, createMetrics } from './plugins/metrics.js'
 import type { Metrics } from './plugins/metrics.js'
 import { errorBody, wantsJson } from './respond.js'
 import { apiRoutes } from './routes/api.js'
@@ -42,6 +43,8 @@ export interface AppOptions {
   readonly rateLimitPerMinute?: number
   readonly tokenCacheMs?: number
   readonly metrics?: Metrics
+  /** How stale `/metrics`' account and token counts may get before a recount (default 60 s). */
+  readonly metricsMaxAgeMs?: number
   /** The refresh routine shared with the refresh engine (so their refreshes coalesce). */
   readonly refresher?: TokenRefresher
   /** The operators' dashboard: no password and no link means nobody can sign in. */
@@ -162,30 +165,38 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       return reply.code(503).send({ ok: false, reason: 'database unreachable' })
     }
   })
+  const statsGauges = accountStatsGauges(
+    metrics,
+    () => computeAccountStats(ctx.store, ctx.now(), { expiryDays: EXPIRY_BUCKET_DAYS }),
+    ctx.now,
+    {
+      ...(options.metricsMaxAgeMs === undefined ? {} : { maxAgeMs: options.metricsMaxAgeMs }),
+      onError: (error) => {
+        app.log.error({ err: error }, 'counting accounts for /metrics failed')
+      },
+    },
+  )
   app.get('/metrics', async (_request, reply) => {
-    await updateGauges(ctx, metrics)
+    await statsGauges.beforeScrape()
     return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics())
   })
 
   app.get('/', async (_request, reply) => {
     let accounts = null
     if (options.demo) {
-      const page = await listAccounts(ctx.store, { limit: 100 })
-      accounts = await Promise.all(
-        page.items.map(async (account) => {
-          const view = accountView(
-            account,
-            await getToken(ctx.store, account.id, SERVED_TOKEN_KIND[ctx.flavor]),
-          )
-          return {
-            ...view,
-            expiresText:
-              view.expires_at === null ? 'never' : new Date(view.expires_at).toUTCString(),
-            refreshedText:
-              view.refreshed_at === null ? 'not yet' : new Date(view.refreshed_at).toUTCString(),
-          }
-        }),
-      )
+      // Bounded: the newest 100 accounts in two queries; the dashboard pages through the rest.
+      const page = await listAccountsWithTokens(ctx.store, SERVED_TOKEN_KIND[ctx.flavor], {
+        limit: 100,
+      })
+      accounts = page.items.map(({ account, token }) => {
+        const view = accountView(account, token)
+        return {
+          ...view,
+          expiresText: view.expires_at === null ? 'never' : new Date(view.expires_at).toUTCString(),
+          refreshedText:
+            view.refreshed_at === null ? 'not yet' : new Date(view.refreshed_at).toUTCString(),
+        }
+      })
     }
     return reply
       .type('text/html; charset=utf-8')
@@ -215,38 +226,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   webhookRoutes(app, { ctx })
 
   return app
-}
-
-async function updateGauges(ctx: BrokerContext, metrics: Metrics): Promise<void> {
-  const byStatus = await ctx.store.db
-    .selectFrom('accounts')
-    .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
-    .groupBy('status')
-    .execute()
-  metrics.accountsByStatus.reset()
-  for (const row of byStatus) metrics.accountsByStatus.set({ status: row.status }, row.n)
-
-  // Cumulative, as Prometheus buckets are: tokens expiring within N days (le), and never.
-  const now = ctx.now()
-  metrics.tokensByDaysToExpiry.reset()
-  for (const days of [1, 7, 14, 30, 45, 60]) {
-    const row = await ctx.store.db
-      .selectFrom('tokens')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('expires_at', 'is not', null)
-      .where('expires_at', '<=', now + days * 86_400_000)
-      .executeTakeFirst()
-    metrics.tokensByDaysToExpiry.set({ bucket: String(days) }, row?.n ?? 0)
-  }
-  const never = await ctx.store.db
-    .selectFrom('tokens')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('expires_at', 'is', null)
-    .executeTakeFirst()
-  metrics.tokensByDaysToExpiry.set({ bucket: 'never' }, never?.n ?? 0)
-  const soonest = await soonestTokenExpiry(ctx.store)
-  metrics.soonestExpirySeconds.reset()
-  if (soonest !== null) metrics.soonestExpirySeconds.set(Math.round((soonest - now) / 1000))
 }
 
 function isValidationError(error: unknown): error is Error {

@@ -11,7 +11,7 @@ import {
   deleteAccount,
   getAccount,
   getToken,
-  listAccounts,
+  listAccountsWithTokens,
 } from '../../store/index.js'
 import type { AccountStatus } from '../../store/index.js'
 import { apiKeyGuard } from '../api-key-guard.js'
@@ -133,7 +133,7 @@ export function apiRoutes(
           const { status, limit, cursor } = request.query
           let page
           try {
-            page = await listAccounts(ctx.store, {
+            page = await listAccountsWithTokens(ctx.store, SERVED_TOKEN_KIND[ctx.flavor], {
               ...(status === undefined ? {} : { status: status as AccountStatus }),
               ...(limit === undefined ? {} : { limit }),
               ...(cursor === undefined ? {} : { cursor }),
@@ -142,14 +142,7 @@ export function apiRoutes(
             if (error instanceof TypeError) throw new ServiceError('invalid_request', error.message)
             throw error
           }
-          const data = await Promise.all(
-            page.items.map(async (account) =>
-              accountView(
-                account,
-                await getToken(ctx.store, account.id, SERVED_TOKEN_KIND[ctx.flavor]),
-              ),
-            ),
-          )
+          const data = page.items.map(({ account, token }) => accountView(account, token))
           return { data, next_cursor: page.nextCursor ?? null }
         },
       )

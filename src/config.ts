@@ -108,6 +108,7 @@ const shape = {
     .default('false')
     .transform((value) => value === 'true' || value === '1'),
   IGTOKEN_RATE_LIMIT_PER_MINUTE: positiveInt(300),
+  IGTOKEN_API_KEY_RATE_LIMIT_PER_MINUTE: positiveInt(600_000),
   IGTOKEN_CONNECT_STATE_TTL_SECONDS: positiveInt(600),
   IGTOKEN_TOKEN_CACHE_SECONDS: z.coerce.number().int().min(0).default(30),
   IGTOKEN_REFRESH_ON_READ_WITHIN_DAYS: positiveInt(7),
@@ -236,6 +237,7 @@ export interface Config {
   readonly logLevel: (typeof LOG_LEVELS)[number]
   readonly trustProxy: boolean
   readonly rateLimitPerMinute: number
+  readonly apiKeyRateLimitPerMinute: number
   readonly connectStateTtlMs: number
   readonly tokenCacheMs: number
   readonly refreshOnReadWithinMs: number
@@ -365,6 +367,7 @@ export function loadConfig(
     logLevel: e.IGTOKEN_LOG_LEVEL,
     trustProxy: e.IGTOKEN_TRUST_PROXY,
     rateLimitPerMinute: e.IGTOKEN_RATE_LIMIT_PER_MINUTE,
+    apiKeyRateLimitPerMinute: e.IGTOKEN_API_KEY_RATE_LIMIT_PER_MINUTE,
     connectStateTtlMs: e.IGTOKEN_CONNECT_STATE_TTL_SECONDS * 1000,
     tokenCacheMs: e.IGTOKEN_TOKEN_CACHE_SECONDS * 1000,
     refreshOnReadWithinMs: e.IGTOKEN_REFRESH_ON_READ_WITHIN_DAYS * 86_400_000,

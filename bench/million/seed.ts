@@ -5,7 +5,8 @@
 //   node --import tsx bench/million/seed.ts <store-url> <count> <encryption-keys>
 //
 // Tokens expire uniformly over the next 60 days; each is due 14 days before it expires (never
-// before `now` + 1 hour), so an idle service has nothing due and a clock moved forward one day
+// before `now` + 1 hour, spread over the 12 hours after that as the policy's jitter would), so an
+// idle service has nothing due and a clock moved forward one day
 // finds about 1/60 of them due. Accounts are created one second apart, mostly `active`, with a
 // few of every other status so that the status filters have something to find.
 import { randomBytes } from 'node:crypto'
@@ -90,7 +91,7 @@ export async function seedAccounts(
             expires_at: expiresAt,
             refreshed_at: null,
             version: 1,
-            next_refresh_at: Math.max(now + 3_600_000, expiresAt - 14 * DAY),
+            next_refresh_at: Math.max(now + 3_600_000 + (i % 43_200) * 1000, expiresAt - 14 * DAY),
             lease_owner: null,
             lease_until: null,
             attempts: 0,

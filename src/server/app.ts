@@ -14,6 +14,7 @@ import { TokenService } from '../broker/token-service.js'
 import { computeAccountStats } from '../store/account-stats.js'
 import { listAccountsWithTokens, migrationStatus } from '../store/index.js'
 import { loggerOptions } from './logger.js'
+import { apiRateLimits } from './plugins/api-rate-limit.js'
 import { EXPIRY_BUCKET_DAYS, accountStatsGauges, createMetrics } from './plugins/metrics.js'
 import type { Metrics } from './plugins/metrics.js'
 import { errorBody, wantsJson } from './respond.js'
@@ -40,7 +41,10 @@ export interface AppOptions {
   /** Or a ready logger instance. */
   readonly logger?: FastifyBaseLogger
   readonly trustProxy?: boolean
+  /** Requests per client address per minute; on `/api/*`, failed API keys per address. */
   readonly rateLimitPerMinute?: number
+  /** Requests per API key per minute on `/api/*` (default 600,000: 10,000 a second). */
+  readonly apiKeyRateLimitPerMinute?: number
   readonly tokenCacheMs?: number
   readonly metrics?: Metrics
   /** How stale `/metrics`' account and token counts may get before a recount (default 60 s). */
@@ -99,9 +103,17 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     },
     hsts: publicUrl.protocol === 'https:',
   })
+  const limits = apiRateLimits({
+    perAddress: options.rateLimitPerMinute ?? 300,
+    perKey: options.apiKeyRateLimitPerMinute ?? 600_000,
+    now: ctx.now,
+  })
+  app.addHook('onRequest', limits.onRequest)
+  app.addHook('onResponse', limits.onResponse)
   await app.register(rateLimit, {
     global: false,
-    max: options.rateLimitPerMinute ?? 300,
+    max: limits.max,
+    keyGenerator: limits.keyGenerator,
     timeWindow: 60_000,
     // The plugin throws what this returns; the error handler turns it into the one error body.
     errorResponseBuilder: () => new ServiceError('rate_limited', 'too many requests; slow down'),

@@ -3,7 +3,7 @@ import type { Migration, MigrationProvider } from 'kysely'
 import * as m0001 from './0001-initial.js'
 import * as m0002 from './0002-dashboard-and-feeds.js'
 import * as m0003 from './0003-throttle-gates.js'
-import * as m0005 from './0005-indexes-account-list.js'
+import * as m0005 from './0005-indexes-for-scale.js'
 
 /**
  * Every migration, by name. Names sort in the order they run; the CLI, the service and the tests
@@ -13,7 +13,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0001-initial': m0001,
   '0002-dashboard-and-feeds': m0002,
   '0003-throttle-gates': m0003,
-  '0005-indexes-account-list': m0005,
+  '0005-indexes-for-scale': m0005,
 })
 
 /** Kysely's `MigrationProvider` over {@link MIGRATIONS} (no file system scanning). */

@@ -90,7 +90,10 @@ async function scrape(base: string): Promise<{ scrapeMs: number; healthzMaxMs: n
   const probe = (async () => {
     while (!state.done) {
       const t = performance.now()
-      await (await fetch(`${base}/healthz`)).text()
+      // A reset keep-alive socket counts as a wait of that long, not as the end of the run.
+      await fetch(`${base}/healthz`)
+        .then((res) => res.text())
+        .catch(() => undefined)
       healthzMaxMs = Math.max(healthzMaxMs, performance.now() - t)
       await sleep(5)
     }
@@ -181,6 +184,18 @@ async function measure(dialect: string, url: string, count: number) {
   const cookie = { cookie: `igtoken_session=${session}` }
   const statuses = ['active', 'needs_reauth', 'revoked', 'expired']
 
+  const bare = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(root, 'bench/token-api-defaults/bare.ts'), '280'],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  )
+  const barePort = Number(
+    await new Promise<string>((resolve) =>
+      createInterface({ input: bare.stdout }).once('line', resolve),
+    ),
+  )
+  const bareLoad = await load(barePort, {}, ['/api/v1/accounts/acc_x/token'], 50)
+  await stop(bare)
   const coldMetrics = await scrape(base)
   const warmMetrics = await scrape(base)
   const token = await load(
@@ -215,7 +230,9 @@ async function measure(dialect: string, url: string, count: number) {
     count,
     seedS: seeded.ms / 1000,
     claimP99: percentile(claimMs, 99),
+    bareRps: bareLoad.rps,
     tokenRps: token.rps,
+    tokenToBare: token.rps / bareLoad.rps,
     tokenP99: token.p99,
     listP99: list.p99,
     dashboardP99: dashboard.p99,
@@ -277,7 +294,9 @@ try {
 const figures = [
   ['seed, s', 'seedS'],
   ['claim 100 due tokens, p99 ms', 'claimP99'],
+  ['bare Fastify route, req/s (50 conn., baseline)', 'bareRps'],
   ['token API cache off, req/s (50 conn.)', 'tokenRps'],
+  ['token API cache off, ratio to bare', 'tokenToBare'],
   ['token API cache off, p99 ms', 'tokenP99'],
   ['account list API limit=100, p99 ms', 'listP99'],
   ['dashboard account list, p99 ms', 'dashboardP99'],
@@ -299,7 +318,7 @@ for (const dialect of DIALECTS) {
     const cells = mine.map((r) => {
       const v = r[field]
       const ratio = base[field] === 0 ? '' : ` (${(v / base[field]).toFixed(2)})`
-      return `${v >= 100 ? Math.round(v) : v.toFixed(1)}${r === base ? '' : ratio}`
+      return `${v >= 100 ? Math.round(v) : v.toFixed(v < 1 ? 2 : 1)}${r === base ? '' : ratio}`
     })
     console.log(`| ${label} | ${cells.join(' | ')} |`)
   }

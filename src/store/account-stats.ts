@@ -114,22 +114,65 @@ export async function computeAccountStats(
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .where('expires_at', 'is', null)
     .executeTakeFirst()
-  // Earliest first along the expires_at index: stops at the first token of an active account.
-  const soonest = await db
-    .selectFrom('tokens')
-    .innerJoin('accounts', 'accounts.id', 'tokens.account_id')
-    .select('tokens.expires_at')
-    .where('tokens.expires_at', 'is not', null)
-    .where('tokens.kind', '!=', 'short_lived')
-    .where('accounts.status', '=', 'active')
-    .orderBy('tokens.expires_at')
-    .limit(1)
-    .executeTakeFirst()
+  const soonest = await soonestActiveExpiry(store, pause)
   return {
     accountsByStatus,
     tokensExpiringWithinDays: expiring,
     tokensNeverExpiring: never?.n ?? 0,
-    soonestActiveExpiry: soonest?.expires_at ?? null,
+    soonestActiveExpiry: soonest,
+  }
+}
+
+/**
+ * The earliest expiry among long-lived tokens of active accounts: tokens in expiry order, 200 at a
+ * time, until one belongs to an active account. (As one join, SQLite walked every active account
+ * and sorted their tokens: 0.7 s at 100,000 accounts, on the event loop's thread.)
+ */
+async function soonestActiveExpiry(
+  store: StoreContext,
+  pause: () => Promise<void>,
+): Promise<number | null> {
+  const step = 200
+  let after: { expiresAt: number; id: string } | undefined
+  for (;;) {
+    const from = after
+    const tokens = await store.db
+      .selectFrom('tokens')
+      .select(['id', 'account_id', 'expires_at'])
+      .where('expires_at', 'is not', null)
+      .where('kind', '!=', 'short_lived')
+      .$call((q) =>
+        from === undefined
+          ? q
+          : q.where((eb) =>
+              eb(eb.refTuple('expires_at', 'id'), '>', eb.tuple(from.expiresAt, from.id)),
+            ),
+      )
+      .orderBy('expires_at')
+      .orderBy('id')
+      .limit(step)
+      .execute()
+    if (tokens.length === 0) return null
+    const active = new Set(
+      (
+        await store.db
+          .selectFrom('accounts')
+          .select('id')
+          .where(
+            'id',
+            'in',
+            tokens.map((t) => t.account_id),
+          )
+          .where('status', '=', 'active')
+          .execute()
+      ).map((a) => a.id),
+    )
+    const found = tokens.find((t) => active.has(t.account_id))
+    if (found !== undefined) return found.expires_at
+    const last = tokens.at(-1)
+    if (last?.expires_at == null || tokens.length < step) return null
+    after = { expiresAt: last.expires_at, id: last.id }
+    await pause()
   }
 }
 

@@ -157,7 +157,20 @@ for (const dialect of TEST_DIALECTS) {
               .limit(1)
               .offset(2000)
               .compile(),
-            index: 'tokens_expires_at_index',
+            index: 'tokens_expires_at_id_index',
+          },
+          'the soonest expiring tokens': {
+            query: db
+              .selectFrom('tokens')
+              .select(['id', 'account_id', 'expires_at'])
+              .where('expires_at', 'is not', null)
+              .where('kind', '!=', 'short_lived')
+              .where((eb) => eb(eb.refTuple('expires_at', 'id'), '>', eb.tuple(T0, 'tok_x')))
+              .orderBy('expires_at')
+              .orderBy('id')
+              .limit(200)
+              .compile(),
+            index: 'tokens_expires_at_id_index',
           },
         }
         for (const [name, { query, index }] of Object.entries(plans)) {

@@ -23,7 +23,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .execute()
   await db.schema.dropIndex('accounts_status_created_at_index').execute()
   // /metrics counts tokens by days to expiry and finds the soonest one along this index.
-  await db.schema.createIndex('tokens_expires_at_index').on('tokens').column('expires_at').execute()
+  await db.schema
+    .createIndex('tokens_expires_at_id_index')
+    .on('tokens')
+    .columns(['expires_at', 'id'])
+    .execute()
   // The refresh claim orders by (next_refresh_at, id): with the id in the index a claim reads its
   // batch in index order instead of sorting every token due at the same instant (claim p99 14 ms
   // at 10,000 accounts and 227 ms at 100,000 before, with a fifth of them due at one instant).
@@ -51,7 +55,7 @@ export async function down(db: Kysely<unknown>): Promise<void> {
     .column('next_refresh_at')
     .execute()
   await db.schema.dropIndex('tokens_next_refresh_at_id_index').execute()
-  await db.schema.dropIndex('tokens_expires_at_index').execute()
+  await db.schema.dropIndex('tokens_expires_at_id_index').execute()
   await db.schema.dropIndex('accounts_status_created_at_id_index').execute()
   await db.schema.dropIndex('accounts_created_at_id_index').execute()
 }

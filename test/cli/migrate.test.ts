@@ -77,7 +77,7 @@ async function counts(url: string): Promise<Record<string, number>> {
         .selectFrom(table)
         .select((eb) => eb.fn.countAll<number>().as('n'))
         .executeTakeFirstOrThrow()
-      out[table] = Number(row.n)
+      out[table] = row.n
     }
     // Tables that live beside the core schema type: counted with plain SQL.
     for (const table of ['feeds', 'dashboard_sessions'] as const) {

@@ -48,7 +48,9 @@ async function rawReceiver(statuses: number[]): Promise<{
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections()
-        server.close(() => resolve())
+        server.close(() => {
+          resolve()
+        })
       }),
   }
 }

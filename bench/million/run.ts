@@ -68,7 +68,7 @@ async function load(
   headers: Record<string, string>,
   paths: readonly string[],
   connections: number,
-): Promise<{ rps: number; p99: number }> {
+): Promise<{ rps: number; p99: number; failed: number }> {
   let i = 0
   const result = await autocannon({
     url: `http://127.0.0.1:${port}`,
@@ -77,10 +77,15 @@ async function load(
     headers,
     requests: [{ setupRequest: (req) => ({ ...req, path: paths[i++ % paths.length] ?? '/' }) }],
   })
+  // Reported, not thrown: a non-2xx answer at a million rows is a finding, not a broken run.
   if (result.non2xx > 0 || result.errors > 0) {
-    throw new Error(`${paths[0] ?? ''}: ${result.non2xx} non-2xx, ${result.errors} errors`)
+    console.error(`${paths[0] ?? ''}: ${result.non2xx} non-2xx, ${result.errors} errors`)
   }
-  return { rps: result.requests.average, p99: result.latency.p99 }
+  return {
+    rps: result.requests.average,
+    p99: result.latency.p99,
+    failed: result.non2xx + result.errors,
+  }
 }
 
 /** One scrape of /metrics while /healthz is asked every 5 ms: how long each waited. */
@@ -234,6 +239,7 @@ async function measure(dialect: string, url: string, count: number) {
     tokenRps: token.rps,
     tokenToBare: token.rps / bareLoad.rps,
     tokenP99: token.p99,
+    failedAnswers: token.failed + list.failed + dashboard.failed + home.failed,
     listP99: list.p99,
     dashboardP99: dashboard.p99,
     homeP99: home.p99,
@@ -304,6 +310,7 @@ const figures = [
   ['/metrics first scrape, ms', 'metricsColdMs'],
   ['/metrics later scrape, ms', 'metricsWarmMs'],
   ['/healthz slowest during scrapes, ms', 'healthzMaxMs'],
+  ['non-2xx or failed answers under load', 'failedAnswers'],
   ['idle serve CPU, %', 'cpuPercent'],
   ['idle serve RSS, MB', 'rssMb'],
 ] as const

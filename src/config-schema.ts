@@ -109,6 +109,7 @@ export const shape = {
     .default('false')
     .transform((value) => value === 'true' || value === '1'),
   IGTOKEN_RATE_LIMIT_PER_MINUTE: positiveInt(300),
+  IGTOKEN_API_KEY_RATE_LIMIT_PER_MINUTE: positiveInt(600_000),
   IGTOKEN_CONNECT_STATE_TTL_SECONDS: positiveInt(600),
   IGTOKEN_TOKEN_CACHE_SECONDS: z.coerce.number().int().min(0).default(30),
   IGTOKEN_REFRESH_ON_READ_WITHIN_DAYS: positiveInt(7),

@@ -45,6 +45,8 @@ export interface Config {
   readonly logLevel: (typeof LOG_LEVELS)[number]
   readonly trustProxy: boolean
   readonly rateLimitPerMinute: number
+  /** Requests per minute one API key may make (authenticated API traffic). */
+  readonly apiKeyRateLimitPerMinute: number
   readonly connectStateTtlMs: number
   readonly tokenCacheMs: number
   readonly refreshOnReadWithinMs: number
@@ -114,6 +116,7 @@ export function loadConfig(
     logLevel: e.IGTOKEN_LOG_LEVEL,
     trustProxy: e.IGTOKEN_TRUST_PROXY,
     rateLimitPerMinute: e.IGTOKEN_RATE_LIMIT_PER_MINUTE,
+    apiKeyRateLimitPerMinute: e.IGTOKEN_API_KEY_RATE_LIMIT_PER_MINUTE,
     connectStateTtlMs: e.IGTOKEN_CONNECT_STATE_TTL_SECONDS * 1000,
     tokenCacheMs: e.IGTOKEN_TOKEN_CACHE_SECONDS * 1000,
     refreshOnReadWithinMs: e.IGTOKEN_REFRESH_ON_READ_WITHIN_DAYS * 86_400_000,

@@ -11,9 +11,10 @@ import { ServiceError } from '../broker/service-error.js'
 import { SERVED_TOKEN_KIND } from '../broker/token-kinds.js'
 import type { TokenRefresher } from '../broker/refresh-token.js'
 import { TokenService } from '../broker/token-service.js'
-import { getToken, listAccounts, migrationStatus, soonestTokenExpiry } from '../store/index.js'
+import { computeAccountStats, listAccountsWithTokens, migrationStatus } from '../store/index.js'
 import { loggerOptions } from './logger.js'
-import { createMetrics } from './plugins/metrics.js'
+import { apiRateLimits } from './plugins/api-rate-limit.js'
+import { EXPIRY_BUCKET_DAYS, accountStatsGauges, createMetrics } from './plugins/metrics.js'
 import type { Metrics } from './plugins/metrics.js'
 import { errorBody, httpStatusOf, sendError, toHttpFailure } from './errors.js'
 import { wantsJson } from './respond.js'
@@ -40,9 +41,14 @@ export interface AppOptions {
   /** Or a ready logger instance. */
   readonly logger?: FastifyBaseLogger
   readonly trustProxy?: boolean
+  /** Requests per client address per minute; on `/api/*`, failed API keys per address. */
   readonly rateLimitPerMinute?: number
+  /** Requests per API key per minute on `/api/*` (default 600,000: 10,000 a second). */
+  readonly apiKeyRateLimitPerMinute?: number
   readonly tokenCacheMs?: number
   readonly metrics?: Metrics
+  /** How stale `/metrics`' account and token counts may get before a recount (default 60 s). */
+  readonly metricsMaxAgeMs?: number
   /** The refresh routine shared with the refresh engine (so their refreshes coalesce). */
   readonly refresher?: TokenRefresher
   /** The operators' dashboard: no password and no link means nobody can sign in. */
@@ -97,9 +103,17 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     },
     hsts: publicUrl.protocol === 'https:',
   })
+  const limits = apiRateLimits({
+    perAddress: options.rateLimitPerMinute ?? 300,
+    perKey: options.apiKeyRateLimitPerMinute ?? 600_000,
+    now: ctx.now,
+  })
+  app.addHook('onRequest', limits.onRequest)
+  app.addHook('onResponse', limits.onResponse)
   await app.register(rateLimit, {
     global: false,
-    max: options.rateLimitPerMinute ?? 300,
+    max: limits.max,
+    keyGenerator: limits.keyGenerator,
     timeWindow: 60_000,
     // The plugin throws what this returns; the error handler turns it into the one error body.
     errorResponseBuilder: () => new ServiceError('rate_limited', 'too many requests; slow down'),
@@ -151,30 +165,38 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       return reply.code(503).send({ ok: false, reason: 'database unreachable' })
     }
   })
+  const statsGauges = accountStatsGauges(
+    metrics,
+    () => computeAccountStats(ctx.store, ctx.now(), { expiryDays: EXPIRY_BUCKET_DAYS }),
+    ctx.now,
+    {
+      ...(options.metricsMaxAgeMs === undefined ? {} : { maxAgeMs: options.metricsMaxAgeMs }),
+      onError: (error) => {
+        app.log.error({ err: error }, 'counting accounts for /metrics failed')
+      },
+    },
+  )
   app.get('/metrics', async (_request, reply) => {
-    await updateGauges(ctx, metrics)
+    await statsGauges.beforeScrape()
     return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics())
   })
 
   app.get('/', async (_request, reply) => {
     let accounts = null
     if (options.demo) {
-      const page = await listAccounts(ctx.store, { limit: 100 })
-      accounts = await Promise.all(
-        page.items.map(async (account) => {
-          const view = accountView(
-            account,
-            await getToken(ctx.store, account.id, SERVED_TOKEN_KIND[ctx.flavor]),
-          )
-          return {
-            ...view,
-            expiresText:
-              view.expires_at === null ? 'never' : new Date(view.expires_at).toUTCString(),
-            refreshedText:
-              view.refreshed_at === null ? 'not yet' : new Date(view.refreshed_at).toUTCString(),
-          }
-        }),
-      )
+      // Bounded: the newest 100 accounts in two queries; the dashboard pages through the rest.
+      const page = await listAccountsWithTokens(ctx.store, SERVED_TOKEN_KIND[ctx.flavor], {
+        limit: 100,
+      })
+      accounts = page.items.map(({ account, token }) => {
+        const view = accountView(account, token)
+        return {
+          ...view,
+          expiresText: view.expires_at === null ? 'never' : new Date(view.expires_at).toUTCString(),
+          refreshedText:
+            view.refreshed_at === null ? 'not yet' : new Date(view.refreshed_at).toUTCString(),
+        }
+      })
     }
     return reply
       .type('text/html; charset=utf-8')
@@ -204,38 +226,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   webhookRoutes(app, { ctx })
 
   return app
-}
-
-async function updateGauges(ctx: BrokerContext, metrics: Metrics): Promise<void> {
-  const byStatus = await ctx.store.db
-    .selectFrom('accounts')
-    .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
-    .groupBy('status')
-    .execute()
-  metrics.accountsByStatus.reset()
-  for (const row of byStatus) metrics.accountsByStatus.set({ status: row.status }, row.n)
-
-  // Cumulative, as Prometheus buckets are: tokens expiring within N days (le), and never.
-  const now = ctx.now()
-  metrics.tokensByDaysToExpiry.reset()
-  for (const days of [1, 7, 14, 30, 45, 60]) {
-    const row = await ctx.store.db
-      .selectFrom('tokens')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('expires_at', 'is not', null)
-      .where('expires_at', '<=', now + days * 86_400_000)
-      .executeTakeFirst()
-    metrics.tokensByDaysToExpiry.set({ bucket: String(days) }, row?.n ?? 0)
-  }
-  const never = await ctx.store.db
-    .selectFrom('tokens')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('expires_at', 'is', null)
-    .executeTakeFirst()
-  metrics.tokensByDaysToExpiry.set({ bucket: 'never' }, never?.n ?? 0)
-  const soonest = await soonestTokenExpiry(ctx.store)
-  metrics.soonestExpirySeconds.reset()
-  if (soonest !== null) metrics.soonestExpirySeconds.set(Math.round((soonest - now) / 1000))
 }
 
 declare module 'fastify' {

@@ -91,6 +91,7 @@ export async function startService(
       ...(options.logStream === undefined ? {} : { logStream: options.logStream }),
       trustProxy: config.trustProxy,
       rateLimitPerMinute: config.rateLimitPerMinute,
+      apiKeyRateLimitPerMinute: config.apiKeyRateLimitPerMinute,
       tokenCacheMs: config.tokenCacheMs,
       metrics,
       dashboard: {

@@ -5,6 +5,8 @@ import type { Page } from './paging.js'
 import { invalidArgument } from './store-error.js'
 import { ACCOUNT_STATUSES } from './tables/accounts.table.js'
 import type { AccountRow, AccountStatus } from './tables/accounts.table.js'
+import type { TokenKind } from './tables/tokens.table.js'
+import type { AccountWithToken } from './account-token-reader.js'
 
 /** What the connect flow learned about an account. */
 export interface UpsertAccountInput {
@@ -156,11 +158,10 @@ export async function listAccounts(
   let query = store.db.selectFrom('accounts').selectAll()
   if (statuses.length > 0) query = query.where('status', 'in', statuses)
   if (after !== undefined) {
+    // A row-value comparison: both databases start the index walk at the cursor with it (an OR
+    // of the two columns made SQLite scan from the newest row and PostgreSQL sort).
     query = query.where((eb) =>
-      eb.or([
-        eb('created_at', '<', after.createdAt),
-        eb.and([eb('created_at', '=', after.createdAt), eb('id', '<', after.id)]),
-      ]),
+      eb(eb.refTuple('created_at', 'id'), '<', eb.tuple(after.createdAt, after.id)),
     )
   }
   const rows = await query
@@ -173,6 +174,35 @@ export async function listAccounts(
   return rows.length > limit && last !== undefined
     ? { items, nextCursor: encodeCursor({ createdAt: last.created_at, id: last.id }) }
     : { items }
+}
+
+/**
+ * {@link listAccounts} with each account's token of one kind: two queries per page whatever its
+ * size (the page, then its tokens by `account_id IN (…)`), never one per account.
+ * @param store - the store
+ * @param kind - the token kind to join (the one the service serves)
+ * @param opts - see {@link ListAccountsOptions}
+ * @throws TypeError (`ERR_INVALID_ARG_VALUE`) for a bad status, limit or cursor
+ */
+export async function listAccountsWithTokens(
+  store: StoreContext,
+  kind: TokenKind,
+  opts: ListAccountsOptions = {},
+): Promise<Page<AccountWithToken>> {
+  const page = await listAccounts(store, opts)
+  const ids = page.items.map((a) => a.id)
+  const tokens =
+    ids.length === 0
+      ? []
+      : await store.db
+          .selectFrom('tokens')
+          .selectAll()
+          .where('account_id', 'in', ids)
+          .where('kind', '=', kind)
+          .execute()
+  const byAccount = new Map(tokens.map((t) => [t.account_id, t]))
+  const items = page.items.map((account) => ({ account, token: byAccount.get(account.id) }))
+  return page.nextCursor === undefined ? { items } : { items, nextCursor: page.nextCursor }
 }
 
 /**

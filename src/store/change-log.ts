@@ -4,11 +4,7 @@ import type { StoreContext } from './database.js'
 import { checkInstant } from './paging.js'
 import { invalidArgument } from './store-error.js'
 import { STORE_CHANGE_KINDS } from './tables/store-changes.table.js'
-import type {
-  StoreChangeKind,
-  StoreChangeRow,
-  StoreChangesTable,
-} from './tables/store-changes.table.js'
+import type { StoreChangeKind, StoreChangeRow } from './tables/store-changes.table.js'
 
 /** The PostgreSQL channel committed changes are announced on. */
 export const STORE_CHANGES_CHANNEL = 'igtoken_changes'
@@ -33,8 +29,7 @@ export interface StoreChangeNotice extends StoreChange {
 }
 
 function changesTable(store: StoreContext) {
-  // Beside the core schema, like throttle gates: withTables keeps the core Database closed.
-  return store.db.withTables<{ store_changes: StoreChangesTable }>()
+  return store.db
 }
 
 /**

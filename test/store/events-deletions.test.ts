@@ -9,8 +9,7 @@ import {
   markDeletionCompleted,
   markDeletionRequest,
 } from '../../src/store/index.js'
-import type {
-  EventType, EventDetail } from '../../src/store/index.js'
+import type { EventType, EventDetail } from '../../src/store/index.js'
 import { T0, TEST_DIALECTS, fakeToken } from './dialects.js'
 
 for (const dialect of TEST_DIALECTS) {

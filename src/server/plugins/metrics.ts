@@ -1,4 +1,6 @@
+import { performance } from 'node:perf_hooks'
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import type { AccountStats } from '../../store/account-stats.js'
 
 /** The service's Prometheus metrics, on a registry of its own so that several apps can coexist. */
 export interface Metrics {
@@ -12,6 +14,8 @@ export interface Metrics {
   readonly accountsByStatus: Gauge<'status'>
   /** Seconds until the soonest-expiring token of an active account expires (absent: none). */
   readonly soonestExpirySeconds: Gauge
+  /** How old the account and token counts are (they are computed off the scrape; see below). */
+  readonly statsAgeSeconds: Gauge
   readonly webhookDeliveries: Counter<'outcome'>
 }
 
@@ -71,6 +75,11 @@ export function createMetrics(options: { collectDefault?: boolean } = {}): Metri
       help: 'Seconds until the closest expiry among tokens of active accounts.',
       registers,
     }),
+    statsAgeSeconds: new Gauge({
+      name: 'igtoken_account_stats_age_seconds',
+      help: 'Age of the accounts_by_status and tokens_by_days_to_expiry figures.',
+      registers,
+    }),
     webhookDeliveries: new Counter({
       name: 'igtoken_webhook_deliveries_total',
       help: 'Webhook delivery attempts, by outcome (delivered, retry, failed).',
@@ -78,4 +87,86 @@ export function createMetrics(options: { collectDefault?: boolean } = {}): Metri
       registers,
     }),
   }
+}
+
+/** The "expiring within N days" buckets of `igtoken_tokens_by_days_to_expiry`. */
+export const EXPIRY_BUCKET_DAYS: readonly number[] = [1, 7, 14, 30, 45, 60]
+
+/** Options of {@link accountStatsGauges}. */
+export interface AccountStatsGaugeOptions {
+  /** Counts older than this are recomputed after a scrape (default 60 s). */
+  readonly maxAgeMs?: number
+  /**
+   * The largest share of time spent counting (default 0.01): a count that took `d` is not redone
+   * before `d / share`, so a million rows never cost more than 1 % of a core however often
+   * Prometheus scrapes.
+   */
+  readonly maxBusyShare?: number
+  /** Told when a background count fails (the last figures stay). */
+  readonly onError?: (error: unknown) => void
+}
+
+/**
+ * The account and token gauges, kept off the scrape's path: a scrape reads the last counts and, if
+ * they are older than allowed, starts a recount in the background (stale-while-revalidate). Only
+ * the first scrape waits for a count. The counts themselves run in slices that yield to the event
+ * loop (`computeAccountStats`), so no request waits for them.
+ * @param metrics - the metric set whose gauges are filled
+ * @param count - computes the figures (the store's `computeAccountStats`)
+ * @param now - the service clock (soonest expiry is shown relative to it)
+ * @param opts - see {@link AccountStatsGaugeOptions}
+ * @returns `beforeScrape()`, to await before serialising the registry
+ */
+export function accountStatsGauges(
+  metrics: Metrics,
+  count: () => Promise<AccountStats>,
+  now: () => number,
+  opts: AccountStatsGaugeOptions = {},
+): { beforeScrape(): Promise<void> } {
+  const maxAgeMs = opts.maxAgeMs ?? 60_000
+  const maxBusyShare = opts.maxBusyShare ?? 0.01
+  let last: { stats: AccountStats; at: number; tookMs: number } | undefined
+  let running: Promise<void> | undefined
+
+  const recount = (): Promise<void> =>
+    (running ??= (async () => {
+      const started = performance.now()
+      try {
+        const stats = await count()
+        const at = performance.now()
+        last = { stats, at, tookMs: at - started }
+        fill(metrics, stats)
+      } finally {
+        running = undefined
+      }
+    })())
+
+  return {
+    async beforeScrape() {
+      if (last === undefined) await recount()
+      else if (performance.now() - last.at > Math.max(maxAgeMs, last.tookMs / maxBusyShare)) {
+        recount().catch((error: unknown) => opts.onError?.(error))
+      }
+      if (last === undefined) return
+      metrics.statsAgeSeconds.set(Math.round((performance.now() - last.at) / 1000))
+      const soonest = last.stats.soonestActiveExpiry
+      metrics.soonestExpirySeconds.reset()
+      if (soonest !== null) metrics.soonestExpirySeconds.set(Math.round((soonest - now()) / 1000))
+    },
+  }
+}
+
+function fill(metrics: Metrics, stats: AccountStats): void {
+  metrics.accountsByStatus.reset()
+  for (const [status, n] of Object.entries(stats.accountsByStatus)) {
+    metrics.accountsByStatus.set({ status }, n)
+  }
+  metrics.tokensByDaysToExpiry.reset()
+  for (const days of EXPIRY_BUCKET_DAYS) {
+    metrics.tokensByDaysToExpiry.set(
+      { bucket: String(days) },
+      stats.tokensExpiringWithinDays[days] ?? 0,
+    )
+  }
+  metrics.tokensByDaysToExpiry.set({ bucket: 'never' }, stats.tokensNeverExpiring)
 }

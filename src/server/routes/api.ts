@@ -5,7 +5,12 @@ import { disconnectAccount } from '../../broker/disconnect-account.js'
 import { ServiceError } from '../../broker/service-error.js'
 import { SERVED_TOKEN_KIND } from '../../broker/token-kinds.js'
 import type { ServedToken, TokenService } from '../../broker/token-service.js'
-import { ACCOUNT_STATUSES, getAccount, getToken, listAccounts } from '../../store/index.js'
+import {
+  ACCOUNT_STATUSES,
+  getAccount,
+  getToken,
+  listAccountsWithTokens,
+} from '../../store/index.js'
 import type { AccountStatus } from '../../store/index.js'
 import { apiKeyGuard } from '../api-key-guard.js'
 import type { FeedPublisher } from '../../broker/feeds.js'
@@ -126,7 +131,7 @@ export function apiRoutes(
           const { status, limit, cursor } = request.query
           let page
           try {
-            page = await listAccounts(ctx.store, {
+            page = await listAccountsWithTokens(ctx.store, SERVED_TOKEN_KIND[ctx.flavor], {
               ...(status === undefined ? {} : { status: status as AccountStatus }),
               ...(limit === undefined ? {} : { limit }),
               ...(cursor === undefined ? {} : { cursor }),
@@ -135,14 +140,7 @@ export function apiRoutes(
             if (error instanceof TypeError) throw new ServiceError('invalid_request', error.message)
             throw error
           }
-          const data = await Promise.all(
-            page.items.map(async (account) =>
-              accountView(
-                account,
-                await getToken(ctx.store, account.id, SERVED_TOKEN_KIND[ctx.flavor]),
-              ),
-            ),
-          )
+          const data = page.items.map(({ account, token }) => accountView(account, token))
           return { data, next_cursor: page.nextCursor ?? null }
         },
       )

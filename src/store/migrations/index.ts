@@ -4,6 +4,7 @@ import * as m0001 from './0001-initial.js'
 import * as m0002 from './0002-dashboard-and-feeds.js'
 import * as m0003 from './0003-throttle-gates.js'
 import * as m0004 from './0004-store-changes.js'
+import * as m0005 from './0005-indexes-for-scale.js'
 
 /**
  * Every migration, by name. Names sort in the order they run; the CLI, the service and the tests
@@ -14,6 +15,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0002-dashboard-and-feeds': m0002,
   '0003-throttle-gates': m0003,
   '0004-store-changes': m0004,
+  '0005-indexes-for-scale': m0005,
 })
 
 /** Kysely's `MigrationProvider` over {@link MIGRATIONS} (no file system scanning). */

@@ -6,7 +6,7 @@ import {
   ACCOUNT_STATUSES,
   getAccount,
   getToken,
-  listAccounts,
+  listAccountsWithTokens,
   listEventsByAccount,
   listFeeds,
 } from '../../../store/index.js'
@@ -93,7 +93,7 @@ export function accountPages(app: FastifyInstance, deps: DashboardDeps): void {
       const { status, cursor } = request.query
       let page
       try {
-        page = await listAccounts(ctx.store, {
+        page = await listAccountsWithTokens(ctx.store, kind, {
           limit: 100,
           ...(status === undefined ? {} : { status: status as AccountStatus }),
           ...(cursor === undefined ? {} : { cursor }),
@@ -103,9 +103,7 @@ export function accountPages(app: FastifyInstance, deps: DashboardDeps): void {
         throw error
       }
       const now = ctx.now()
-      const accounts = await Promise.all(
-        page.items.map(async (a) => accountSummary(a, await getToken(ctx.store, a.id, kind), now)),
-      )
+      const accounts = page.items.map(({ account, token }) => accountSummary(account, token, now))
       const filters = [
         { value: '', text: 'All' },
         ...ACCOUNT_STATUSES.map((s) => ({ value: s, text: STATUS_TEXT[s] ?? s })),

@@ -2,7 +2,7 @@
 // given up on after the timeout, and neither holds up a refresh.
 import assert from 'node:assert/strict'
 import { createServer } from 'node:http'
-import type { Server } from 'node:http'
+import type { Server, ServerResponse } from 'node:http'
 import { after, before, describe, test } from 'node:test'
 import { WebhookDeliveryWorker } from '../../src/broker/webhooks/delivery-worker.js'
 import { DestinationAllowList } from '../../src/broker/webhooks/destination.js'
@@ -22,9 +22,7 @@ interface Listener {
   close(): Promise<void>
 }
 
-async function listen(
-  handler: (res: import('node:http').ServerResponse) => void,
-): Promise<Listener> {
+async function listen(handler: (res: ServerResponse) => void): Promise<Listener> {
   const hits: string[] = []
   const server: Server = createServer((req, res) => {
     hits.push(req.url ?? '')
@@ -40,7 +38,9 @@ async function listen(
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections()
-        server.close(() => resolve())
+        server.close(() => {
+          resolve()
+        })
       }),
   }
 }

@@ -6,9 +6,7 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Writable } from 'node:stream'
-import type { BrokerContext } from '../../src/broker/context.js'
 import { toFeedItem } from '../../src/broker/feeds.js'
-import { createMetaClient } from '../../src/meta/index.js'
 import { buildApp } from '../../src/server/app.js'
 import {
   createFeed,
@@ -20,7 +18,7 @@ import {
   saveToken,
   upsertAccount,
 } from '../../src/store/index.js'
-import { ChangeHub } from '../../src/broker/effects/change-hub.js'
+import { offlineContext } from '../../test/helpers/broker-app.js'
 
 const mode = process.argv[2] ?? 'feed'
 const DAY = 86_400_000
@@ -84,25 +82,7 @@ if (mode === 'bare') {
   })
   // A fresh copy already stored: the run measures the cache, not Meta.
   await saveFeedSnapshot(store, { id: feed.id, body, etag: '"bench"', now })
-  const ctx: BrokerContext = {
-    store,
-    keyring,
-    meta: createMetaClient({
-      flavor: 'instagram-login',
-      appId: '1',
-      appSecret: 'unused',
-      redirectUri: 'http://127.0.0.1/callback',
-    }),
-    flavor: 'instagram-login',
-    scopes: undefined,
-    publicUrl: 'http://127.0.0.1:8787',
-    redirectUri: 'http://127.0.0.1:8787/callback',
-    connectStateTtlMs: 600_000,
-    callbackSecrets: ['unused'],
-    refreshOnReadWithinMs: 7 * DAY,
-    changes: new ChangeHub(),
-    now: Date.now,
-  }
+  const ctx = offlineContext(store, keyring, Date.now, { refreshOnReadWithinMs: 7 * DAY })
   const discard = new Writable({
     write(_chunk, _encoding, callback) {
       callback()

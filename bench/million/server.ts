@@ -5,9 +5,6 @@
 //
 //   node --import tsx bench/million/server.ts <store-url> <encryption-keys>
 import { Writable } from 'node:stream'
-import { ChangeHub } from '../../src/broker/effects/change-hub.js'
-import type { BrokerContext } from '../../src/broker/context.js'
-import { createMetaClient } from '../../src/meta/index.js'
 import { buildApp } from '../../src/server/app.js'
 import { createMetrics } from '../../src/server/plugins/metrics.js'
 import {
@@ -16,6 +13,7 @@ import {
   openStore,
   parseKeyring,
 } from '../../src/store/index.js'
+import { offlineContext } from '../../test/helpers/broker-app.js'
 
 const [url, keys] = process.argv.slice(2)
 if (url === undefined || keys === undefined) throw new Error('usage: server.ts <url> <keys>')
@@ -24,25 +22,7 @@ const keyring = parseKeyring(keys)
 const now = Date.now()
 const { key } = await createApiKey(store, { name: 'bench', now })
 const session = await createDashboardSession(store, { ttlMs: 3_600_000, now })
-const ctx: BrokerContext = {
-  store,
-  keyring,
-  meta: createMetaClient({
-    flavor: 'instagram-login',
-    appId: '1',
-    appSecret: 'unused',
-    redirectUri: 'http://127.0.0.1/callback',
-  }),
-  flavor: 'instagram-login',
-  scopes: undefined,
-  publicUrl: 'http://127.0.0.1:8787',
-  redirectUri: 'http://127.0.0.1:8787/callback',
-  connectStateTtlMs: 600_000,
-  callbackSecrets: ['unused'],
-  refreshOnReadWithinMs: 0,
-  changes: new ChangeHub(),
-  now: Date.now,
-}
+const ctx = offlineContext(store, keyring, Date.now)
 const app = await buildApp({
   ctx,
   demo: true,

@@ -4,8 +4,6 @@ import Fastify from 'fastify'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { BrokerContext } from '../../src/broker/context.js'
-import { createMetaClient } from '../../src/meta/index.js'
 import { buildApp } from '../../src/server/app.js'
 import {
   createApiKey,
@@ -16,7 +14,7 @@ import {
   saveToken,
   upsertAccount,
 } from '../../src/store/index.js'
-import { ChangeHub } from '../../src/broker/effects/change-hub.js'
+import { offlineContext } from '../../test/helpers/broker-app.js'
 
 const mode = process.argv[2] ?? 'api'
 const accounts = Number(process.argv[3] ?? 10_000)
@@ -72,25 +70,7 @@ if (mode === 'bare') {
     }
   })
   const { key } = await createApiKey(store, { name: 'bench', now })
-  const ctx: BrokerContext = {
-    store,
-    keyring,
-    meta: createMetaClient({
-      flavor: 'instagram-login',
-      appId: '1',
-      appSecret: 'unused',
-      redirectUri: 'http://127.0.0.1/callback',
-    }),
-    flavor: 'instagram-login',
-    scopes: undefined,
-    publicUrl: 'http://127.0.0.1:8787',
-    redirectUri: 'http://127.0.0.1:8787/callback',
-    connectStateTtlMs: 600_000,
-    callbackSecrets: ['unused'],
-    refreshOnReadWithinMs: 7 * DAY,
-    changes: new ChangeHub(),
-    now: Date.now,
-  }
+  const ctx = offlineContext(store, keyring, Date.now, { refreshOnReadWithinMs: 7 * DAY })
   const cacheMs = Number(process.env['IGTOKEN_TOKEN_CACHE_SECONDS'] ?? '30') * 1000
   const app = await buildApp({
     ctx,

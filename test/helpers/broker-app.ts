@@ -1,30 +1,39 @@
 import { Writable } from 'node:stream'
-import { ChangeHub } from '../../src/broker/effects/change-hub.js'
+import { createBrokerContext } from '../../src/broker/context.js'
 import type { BrokerContext } from '../../src/broker/context.js'
-import { createMetaClient } from '../../src/meta/index.js'
 import type { Keyring, Store } from '../../src/store/index.js'
 
-/** A broker context over a given store, for `buildApp` in tests that need no Meta. */
-export function offlineContext(store: Store, keyring: Keyring, now: () => number): BrokerContext {
-  return {
-    store,
-    keyring,
-    meta: createMetaClient({
+/**
+ * A broker context over a given store that never reaches Meta, for `buildApp` in tests and
+ * benchmarks: built the one way every process builds it ({@link createBrokerContext}).
+ */
+export function offlineContext(
+  store: Store,
+  keyring: Keyring,
+  now: () => number,
+  options: { readonly refreshOnReadWithinMs?: number } = {},
+): BrokerContext {
+  return createBrokerContext(
+    {
       flavor: 'instagram-login',
+      scopes: undefined,
+      publicUrl: 'http://127.0.0.1:8787',
+      redirectUri: 'http://127.0.0.1:8787/callback',
+      graphVersion: 'v25.0',
+      connectStateTtlMs: 600_000,
+      refreshOnReadWithinMs: options.refreshOnReadWithinMs ?? 0,
+    },
+    {
+      store,
+      keyring,
       appId: '1',
       appSecret: 'unused',
-      redirectUri: 'http://127.0.0.1/callback',
-    }),
-    flavor: 'instagram-login',
-    scopes: undefined,
-    publicUrl: 'http://127.0.0.1:8787',
-    redirectUri: 'http://127.0.0.1:8787/callback',
-    connectStateTtlMs: 600_000,
-    callbackSecrets: ['unused'],
-    refreshOnReadWithinMs: 0,
-    changes: new ChangeHub(),
-    now,
-  }
+      // Nothing listens there: a bench or test that reached Meta would fail loudly.
+      emulatorUrl: 'http://127.0.0.1:9',
+      callbackSecrets: ['unused'],
+      now,
+    },
+  )
 }
 
 /** A log stream that drops everything. */

@@ -52,14 +52,15 @@ describe('parseRedirect failures', () => {
   })
 
   test('state mismatch message does not echo either state', () => {
-    try {
-      client.parseRedirect(`${CB}?code=abc&state=attacker`, check)
-      assert.fail('should throw')
-    } catch (err) {
-      assert.ok(err instanceof Error)
-      assert.ok(!err.message.includes('attacker') && !err.message.includes('st-123'))
-      assert.equal(errorAction(err), 'reauthorize')
-    }
+    assert.throws(
+      () => client.parseRedirect(`${CB}?code=abc&state=attacker`, check),
+      (err: unknown) => {
+        assert.ok(err instanceof Error)
+        assert.ok(!err.message.includes('attacker') && !err.message.includes('st-123'))
+        assert.equal(errorAction(err), 'reauthorize')
+        return true
+      },
+    )
   })
 
   test('an error redirect becomes AuthorizationDeniedError', () => {

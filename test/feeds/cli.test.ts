@@ -61,7 +61,14 @@ test('feeds add publishes a feed the service serves; feeds remove takes it down'
   assert.match(list.stdout, new RegExp(`${feed.id}  @emu_creator  2 items`))
   const removed = await runCli(['feeds', 'remove', feed.id], env)
   assert.equal(removed.code, 0)
-  // Another process removed it: this service notices at its next look at the database.
+  // Another process removed it: the running service stops serving it within a second.
+  let status = 0
+  for (const until = Date.now() + 2000; Date.now() < until;) {
+    status = (await fetch(feed.url)).status
+    if (status === 404) break
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  assert.equal(status, 404, 'the feed is taken down')
   const again = await runCli(['feeds', 'remove', feed.id], env)
   assert.equal(again.code, 1)
   assert.match(again.stdout, /no feed has id/)

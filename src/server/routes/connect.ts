@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import { completeConnect, startConnect } from '../../broker/connect.js'
 import type { BrokerContext } from '../../broker/context.js'
 import { metaFailure } from '../../broker/meta-failure.js'
+import { returnToUrl } from '../../broker/return-to.js'
 import type { Metrics } from '../plugins/metrics.js'
 import { sendFailure, wantsJson } from '../respond.js'
 import { renderPage } from '../views.js'
@@ -55,7 +56,10 @@ export function connectRoutes(
       const connected = await completeConnect(ctx, query, binding)
       metrics.connects.inc({ outcome: connected.created ? 'connected' : 'reconnected' })
       void reply.clearCookie(CONNECT_COOKIE, { path: '/' })
-      if (connected.returnTo !== null) return await reply.redirect(connected.returnTo, 303)
+      // An absolute URL on IGTOKEN_PUBLIC_URL: a bare path could be read as protocol-relative.
+      if (connected.returnTo !== null) {
+        return await reply.redirect(returnToUrl(connected.returnTo, ctx.publicUrl), 303)
+      }
       if (wantsJson(request)) {
         return await reply.send({
           account: {

@@ -14,6 +14,7 @@ import { TokenService } from '../broker/token-service.js'
 import { computeAccountStats, listAccountsWithTokens, migrationStatus } from '../store/index.js'
 import { loggerOptions } from './logger.js'
 import { apiRateLimits } from './plugins/api-rate-limit.js'
+import { clientErrorHandler } from './plugins/client-errors.js'
 import { EXPIRY_BUCKET_DAYS, accountStatsGauges, createMetrics } from './plugins/metrics.js'
 import type { Metrics } from './plugins/metrics.js'
 import { errorBody, httpStatusOf, sendError, toHttpFailure } from './errors.js'
@@ -72,6 +73,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       ? { logger: loggerOptions(options.logLevel ?? 'info', options.logStream) }
       : { loggerInstance: options.logger }),
     genReqId: requestIds(),
+    // Malformed requests: answered and closed, their raw bytes never logged.
+    clientErrorHandler,
     trustProxy: options.trustProxy ?? false,
     bodyLimit: 256 * 1024,
     // Node 20's fetch keeps no socket alive when the server's timeout is 1 s or less.

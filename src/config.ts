@@ -43,7 +43,8 @@ export interface Config {
   readonly emulatorUrl: string | undefined
   readonly emulatorPort: number
   readonly logLevel: (typeof LOG_LEVELS)[number]
-  readonly trustProxy: boolean
+  /** `IGTOKEN_TRUST_PROXY`: false, a hop count, or the proxies' addresses/CIDRs (never `true`). */
+  readonly trustProxy: false | number | readonly string[]
   readonly rateLimitPerMinute: number
   /** Requests per minute one API key may make (authenticated API traffic). */
   readonly apiKeyRateLimitPerMinute: number

@@ -41,7 +41,8 @@ export interface AppOptions {
   readonly logStream?: NodeJS.WritableStream
   /** Or a ready logger instance. */
   readonly logger?: FastifyBaseLogger
-  readonly trustProxy?: boolean
+  /** Which proxies' `X-Forwarded-For` to believe: none (default), a hop count, or addresses/CIDRs. */
+  readonly trustProxy?: false | number | readonly string[]
   /** Requests per client address per minute; on `/api/*`, failed API keys per address. */
   readonly rateLimitPerMinute?: number
   /** Requests per API key per minute on `/api/*` (default 600,000: 10,000 a second). */
@@ -75,7 +76,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     genReqId: requestIds(),
     // Malformed requests: answered and closed, their raw bytes never logged.
     clientErrorHandler,
-    trustProxy: options.trustProxy ?? false,
+    trustProxy: trustProxyOption(options.trustProxy),
     bodyLimit: 256 * 1024,
     // Node 20's fetch keeps no socket alive when the server's timeout is 1 s or less.
     keepAliveTimeout: 5_000,
@@ -236,6 +237,20 @@ declare module 'fastify' {
     /** The token service, shared with the refresh engine running in the same process. */
     tokens: TokenService
   }
+}
+
+/**
+ * Fastify's `trustProxy`. A hop count becomes a function trusting the nearest `hops` addresses of
+ * the chain (the peer is hop 0), so the address used is the rightmost one no trusted proxy wrote:
+ * Fastify 5 itself ignores `X-Forwarded-For` entirely for a number. A list is copied (Fastify
+ * takes a mutable array).
+ */
+function trustProxyOption(
+  value: AppOptions['trustProxy'],
+): false | string[] | ((address: string, hop: number) => boolean) {
+  if (value === undefined || value === false) return false
+  if (typeof value === 'number') return (_address, hop) => hop < value
+  return [...value]
 }
 
 /**

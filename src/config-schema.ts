@@ -151,6 +151,7 @@ export const shape = {
     .enum(LOG_LEVELS, { error: `expected one of ${LOG_LEVELS.join(', ')}` })
     .default('info'),
   IGTOKEN_TRUST_PROXY: trustProxy,
+  IGTOKEN_MAX_CONNECTIONS: positiveInt(10_000),
   IGTOKEN_RATE_LIMIT_PER_MINUTE: positiveInt(300),
   IGTOKEN_API_KEY_RATE_LIMIT_PER_MINUTE: positiveInt(600_000),
   IGTOKEN_CONNECT_STATE_TTL_SECONDS: positiveInt(600),

@@ -45,6 +45,8 @@ export interface Config {
   readonly logLevel: (typeof LOG_LEVELS)[number]
   /** `IGTOKEN_TRUST_PROXY`: false, a hop count, or the proxies' addresses/CIDRs (never `true`). */
   readonly trustProxy: false | number | readonly string[]
+  /** Open HTTP connections at most (`IGTOKEN_MAX_CONNECTIONS`). */
+  readonly maxConnections: number
   readonly rateLimitPerMinute: number
   /** Requests per minute one API key may make (authenticated API traffic). */
   readonly apiKeyRateLimitPerMinute: number
@@ -116,6 +118,7 @@ export function loadConfig(
     emulatorPort: e.IGTOKEN_EMULATOR_PORT,
     logLevel: e.IGTOKEN_LOG_LEVEL,
     trustProxy: e.IGTOKEN_TRUST_PROXY,
+    maxConnections: e.IGTOKEN_MAX_CONNECTIONS,
     rateLimitPerMinute: e.IGTOKEN_RATE_LIMIT_PER_MINUTE,
     apiKeyRateLimitPerMinute: e.IGTOKEN_API_KEY_RATE_LIMIT_PER_MINUTE,
     connectStateTtlMs: e.IGTOKEN_CONNECT_STATE_TTL_SECONDS * 1000,

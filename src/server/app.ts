@@ -15,6 +15,8 @@ import { computeAccountStats, listAccountsWithTokens, migrationStatus } from '..
 import { loggerOptions } from './logger.js'
 import { apiRateLimits } from './plugins/api-rate-limit.js'
 import { clientErrorHandler } from './plugins/client-errors.js'
+import { CONNECTION_DEFAULTS, connectionOptions } from './plugins/connections.js'
+import type { ConnectionLimits } from './plugins/connections.js'
 import { EXPIRY_BUCKET_DAYS, accountStatsGauges, createMetrics } from './plugins/metrics.js'
 import type { Metrics } from './plugins/metrics.js'
 import { errorBody, httpStatusOf, sendError, toHttpFailure } from './errors.js'
@@ -48,6 +50,8 @@ export interface AppOptions {
   /** Requests per API key per minute on `/api/*` (default 600,000: 10,000 a second). */
   readonly apiKeyRateLimitPerMinute?: number
   readonly tokenCacheMs?: number
+  /** Connection timeouts and cap; each missing field takes {@link CONNECTION_DEFAULTS}' value. */
+  readonly connections?: Partial<ConnectionLimits>
   readonly metrics?: Metrics
   /** How stale `/metrics`' account and token counts may get before a recount (default 60 s). */
   readonly metricsMaxAgeMs?: number
@@ -69,6 +73,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { ctx } = options
   const metrics = options.metrics ?? createMetrics()
   const publicUrl = new URL(ctx.publicUrl)
+  const connections = { ...CONNECTION_DEFAULTS, ...options.connections }
   const app = Fastify({
     ...(options.logger === undefined
       ? { logger: loggerOptions(options.logLevel ?? 'info', options.logStream) }
@@ -78,12 +83,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     clientErrorHandler,
     trustProxy: trustProxyOption(options.trustProxy),
     bodyLimit: 256 * 1024,
-    // Node 20's fetch keeps no socket alive when the server's timeout is 1 s or less.
-    keepAliveTimeout: 5_000,
+    ...connectionOptions(connections),
     routerOptions: { ignoreTrailingSlash: true },
     // Unknown query or body fields are an error (400), not silently dropped.
     ajv: { customOptions: { removeAdditional: false } },
   })
+
+  // Past the cap Node closes new sockets at once, before reading a byte.
+  app.server.maxConnections = connections.maxConnections
 
   const tokens = new TokenService(ctx, {
     cacheMs: options.tokenCacheMs ?? 30_000,

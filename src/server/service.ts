@@ -90,6 +90,7 @@ export async function startService(
       logLevel: config.logLevel,
       ...(options.logStream === undefined ? {} : { logStream: options.logStream }),
       trustProxy: config.trustProxy,
+      connections: { maxConnections: config.maxConnections },
       rateLimitPerMinute: config.rateLimitPerMinute,
       apiKeyRateLimitPerMinute: config.apiKeyRateLimitPerMinute,
       tokenCacheMs: config.tokenCacheMs,

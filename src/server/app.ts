@@ -16,6 +16,7 @@ import { loggerOptions } from './logger.js'
 import { apiRateLimits } from './plugins/api-rate-limit.js'
 import { clientErrorHandler } from './plugins/client-errors.js'
 import { CONNECTION_DEFAULTS, connectionOptions } from './plugins/connections.js'
+import { COMMON_QUERY, strictQuery } from './plugins/strict-query.js'
 import type { ConnectionLimits } from './plugins/connections.js'
 import { EXPIRY_BUCKET_DAYS, accountStatsGauges, createMetrics } from './plugins/metrics.js'
 import type { Metrics } from './plugins/metrics.js'
@@ -100,6 +101,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     },
   })
   app.decorate('tokens', tokens)
+  // Before any route: each one refuses query parameters it does not declare (docs/security.md).
+  app.addHook('onRoute', strictQuery(COMMON_QUERY))
 
   await app.register(helmet, {
     contentSecurityPolicy: {

@@ -19,6 +19,7 @@ export const SECRET_VARIABLES = new Set([
   'IGTOKEN_ENCRYPTION_KEYS',
   'IGTOKEN_ADMIN_PASSWORD',
   'IGTOKEN_WEBHOOK_VERIFY_TOKEN',
+  'IGTOKEN_METRICS_TOKEN',
 ])
 
 const port = (fallback: number) =>
@@ -152,6 +153,9 @@ export const shape = {
     .default('info'),
   IGTOKEN_TRUST_PROXY: trustProxy,
   IGTOKEN_MAX_CONNECTIONS: positiveInt(10_000),
+  IGTOKEN_METRICS_TOKEN: optionalText.pipe(
+    z.string().min(16, 'expected at least 16 characters').optional(),
+  ),
   IGTOKEN_RATE_LIMIT_PER_MINUTE: positiveInt(300),
   IGTOKEN_API_KEY_RATE_LIMIT_PER_MINUTE: positiveInt(600_000),
   IGTOKEN_CONNECT_STATE_TTL_SECONDS: positiveInt(600),

@@ -47,6 +47,8 @@ export interface Config {
   readonly trustProxy: false | number | readonly string[]
   /** Open HTTP connections at most (`IGTOKEN_MAX_CONNECTIONS`). */
   readonly maxConnections: number
+  /** `IGTOKEN_METRICS_TOKEN`: when set, `/metrics` wants it as a bearer token. */
+  readonly metricsToken: string | undefined
   readonly rateLimitPerMinute: number
   /** Requests per minute one API key may make (authenticated API traffic). */
   readonly apiKeyRateLimitPerMinute: number
@@ -119,6 +121,7 @@ export function loadConfig(
     logLevel: e.IGTOKEN_LOG_LEVEL,
     trustProxy: e.IGTOKEN_TRUST_PROXY,
     maxConnections: e.IGTOKEN_MAX_CONNECTIONS,
+    metricsToken: e.IGTOKEN_METRICS_TOKEN,
     rateLimitPerMinute: e.IGTOKEN_RATE_LIMIT_PER_MINUTE,
     apiKeyRateLimitPerMinute: e.IGTOKEN_API_KEY_RATE_LIMIT_PER_MINUTE,
     connectStateTtlMs: e.IGTOKEN_CONNECT_STATE_TTL_SECONDS * 1000,

@@ -3,10 +3,11 @@ import formbody from '@fastify/formbody'
 import helmet from '@fastify/helmet'
 import rateLimit from '@fastify/rate-limit'
 import Fastify from 'fastify'
-import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
+import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify'
 import { randomBytes } from 'node:crypto'
 import { accountView } from '../broker/account-view.js'
 import type { BrokerContext } from '../broker/context.js'
+import { safeEqual } from '../broker/secrets.js'
 import { ServiceError } from '../broker/service-error.js'
 import { SERVED_TOKEN_KIND } from '../broker/token-kinds.js'
 import type { TokenRefresher } from '../broker/refresh-token.js'
@@ -54,6 +55,8 @@ export interface AppOptions {
   /** Connection timeouts and cap; each missing field takes {@link CONNECTION_DEFAULTS}' value. */
   readonly connections?: Partial<ConnectionLimits>
   readonly metrics?: Metrics
+  /** When set, `/metrics` answers only requests bearing this token (`IGTOKEN_METRICS_TOKEN`). */
+  readonly metricsToken?: string
   /** How stale `/metrics`' account and token counts may get before a recount (default 60 s). */
   readonly metricsMaxAgeMs?: number
   /** The refresh routine shared with the refresh engine (so their refreshes coalesce). */
@@ -190,7 +193,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       },
     },
   )
-  app.get('/metrics', async (_request, reply) => {
+  app.get('/metrics', { config: { rateLimit: {} } }, async (request, reply) => {
+    if (options.metricsToken !== undefined && !bearerMatches(request, options.metricsToken)) {
+      throw new ServiceError('unauthorized', 'the metrics token is missing or wrong')
+    }
     await statsGauges.beforeScrape()
     return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics())
   })
@@ -247,6 +253,12 @@ declare module 'fastify' {
     /** The token service, shared with the refresh engine running in the same process. */
     tokens: TokenService
   }
+}
+
+/** True when the request's `Authorization: Bearer` value is `token` (constant-time compare). */
+function bearerMatches(request: FastifyRequest, token: string): boolean {
+  const presented = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1]
+  return presented !== undefined && safeEqual(presented, token)
 }
 
 /**

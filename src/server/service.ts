@@ -91,6 +91,7 @@ export async function startService(
       ...(options.logStream === undefined ? {} : { logStream: options.logStream }),
       trustProxy: config.trustProxy,
       connections: { maxConnections: config.maxConnections },
+      ...(config.metricsToken === undefined ? {} : { metricsToken: config.metricsToken }),
       rateLimitPerMinute: config.rateLimitPerMinute,
       apiKeyRateLimitPerMinute: config.apiKeyRateLimitPerMinute,
       tokenCacheMs: config.tokenCacheMs,

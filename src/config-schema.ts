@@ -1,4 +1,5 @@
 import { existsSync, statSync } from 'node:fs'
+import { isIP } from 'node:net'
 import { z } from 'zod'
 
 // The rules of every variable igtoken reads; config.ts applies them (loadConfig, loadCliSettings).
@@ -18,6 +19,7 @@ export const SECRET_VARIABLES = new Set([
   'IGTOKEN_ENCRYPTION_KEYS',
   'IGTOKEN_ADMIN_PASSWORD',
   'IGTOKEN_WEBHOOK_VERIFY_TOKEN',
+  'IGTOKEN_METRICS_TOKEN',
 ])
 
 const port = (fallback: number) =>
@@ -53,6 +55,51 @@ const positiveInt = (fallback: number) =>
     .int('expected a whole number')
     .positive('expected a positive number')
     .default(fallback)
+
+/** proxy-addr's names for address ranges, accepted in IGTOKEN_TRUST_PROXY's list. */
+const PROXY_RANGE_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal'])
+
+function isProxyAddress(entry: string): boolean {
+  if (PROXY_RANGE_NAMES.has(entry)) return true
+  const [address = '', bits, extra] = entry.split('/')
+  const family = isIP(address)
+  if (family === 0 || extra !== undefined) return false
+  if (bits === undefined) return true
+  const max = family === 4 ? 32 : 128
+  return /^\d{1,3}$/.test(bits) && Number(bits) <= max
+}
+
+/**
+ * Which proxies' `X-Forwarded-For` to believe: `false` (none, the default), a hop count, or the
+ * proxies' addresses/CIDRs. `true` would believe any client's own header — it could pick a new
+ * address per request and escape every rate limit — so it is refused with the fix.
+ */
+const trustProxy = z
+  .string()
+  .trim()
+  .default('false')
+  .transform((value, ctx): false | number | readonly string[] => {
+    if (value === '' || value === 'false' || value === '0') return false
+    if (value === 'true') {
+      ctx.addIssue({
+        code: 'custom',
+        message:
+          '"true" lets any client choose its own address; set the number of proxies in front (e.g. 1) or their addresses/CIDRs (e.g. 10.0.0.0/8)',
+      })
+      return z.NEVER
+    }
+    if (/^\d+$/.test(value)) return Number(value)
+    const entries = value.split(/[\s,]+/).filter(Boolean)
+    const wrong = entries.find((entry) => !isProxyAddress(entry))
+    if (wrong !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `expected false, a hop count or proxy addresses/CIDRs; "${wrong.slice(0, 60)}" is none`,
+      })
+      return z.NEVER
+    }
+    return Object.freeze(entries)
+  })
 
 export const shape = {
   IGTOKEN_HOST: z.string().trim().min(1).default('127.0.0.1'),
@@ -104,10 +151,11 @@ export const shape = {
   IGTOKEN_LOG_LEVEL: z
     .enum(LOG_LEVELS, { error: `expected one of ${LOG_LEVELS.join(', ')}` })
     .default('info'),
-  IGTOKEN_TRUST_PROXY: z
-    .enum(['true', 'false', '1', '0'], { error: 'expected true or false' })
-    .default('false')
-    .transform((value) => value === 'true' || value === '1'),
+  IGTOKEN_TRUST_PROXY: trustProxy,
+  IGTOKEN_MAX_CONNECTIONS: positiveInt(10_000),
+  IGTOKEN_METRICS_TOKEN: optionalText.pipe(
+    z.string().min(16, 'expected at least 16 characters').optional(),
+  ),
   IGTOKEN_RATE_LIMIT_PER_MINUTE: positiveInt(300),
   IGTOKEN_API_KEY_RATE_LIMIT_PER_MINUTE: positiveInt(600_000),
   IGTOKEN_CONNECT_STATE_TTL_SECONDS: positiveInt(600),

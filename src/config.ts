@@ -43,7 +43,12 @@ export interface Config {
   readonly emulatorUrl: string | undefined
   readonly emulatorPort: number
   readonly logLevel: (typeof LOG_LEVELS)[number]
-  readonly trustProxy: boolean
+  /** `IGTOKEN_TRUST_PROXY`: false, a hop count, or the proxies' addresses/CIDRs (never `true`). */
+  readonly trustProxy: false | number | readonly string[]
+  /** Open HTTP connections at most (`IGTOKEN_MAX_CONNECTIONS`). */
+  readonly maxConnections: number
+  /** `IGTOKEN_METRICS_TOKEN`: when set, `/metrics` wants it as a bearer token. */
+  readonly metricsToken: string | undefined
   readonly rateLimitPerMinute: number
   /** Requests per minute one API key may make (authenticated API traffic). */
   readonly apiKeyRateLimitPerMinute: number
@@ -115,6 +120,8 @@ export function loadConfig(
     emulatorPort: e.IGTOKEN_EMULATOR_PORT,
     logLevel: e.IGTOKEN_LOG_LEVEL,
     trustProxy: e.IGTOKEN_TRUST_PROXY,
+    maxConnections: e.IGTOKEN_MAX_CONNECTIONS,
+    metricsToken: e.IGTOKEN_METRICS_TOKEN,
     rateLimitPerMinute: e.IGTOKEN_RATE_LIMIT_PER_MINUTE,
     apiKeyRateLimitPerMinute: e.IGTOKEN_API_KEY_RATE_LIMIT_PER_MINUTE,
     connectStateTtlMs: e.IGTOKEN_CONNECT_STATE_TTL_SECONDS * 1000,

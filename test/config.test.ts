@@ -22,7 +22,8 @@ describe('loadConfig refuses wrong values with one line naming the variable', ()
       /required/,
     ],
     [{ IGTOKEN_GRAPH_VERSION: '25' }, 'IGTOKEN_GRAPH_VERSION', /v25\.0/],
-    [{ IGTOKEN_TRUST_PROXY: 'maybe' }, 'IGTOKEN_TRUST_PROXY', /true or false/],
+    [{ IGTOKEN_TRUST_PROXY: 'maybe' }, 'IGTOKEN_TRUST_PROXY', /hop count/],
+    [{ IGTOKEN_TRUST_PROXY: 'true' }, 'IGTOKEN_TRUST_PROXY', /number of proxies/],
   ]
   for (const [env, variable, message] of cases) {
     test(`${variable} = ${JSON.stringify(Object.values(env).at(-1))}`, () => {

@@ -3,10 +3,11 @@ import formbody from '@fastify/formbody'
 import helmet from '@fastify/helmet'
 import rateLimit from '@fastify/rate-limit'
 import Fastify from 'fastify'
-import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
+import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify'
 import { randomBytes } from 'node:crypto'
 import { accountView } from '../broker/account-view.js'
 import type { BrokerContext } from '../broker/context.js'
+import { safeEqual } from '../broker/secrets.js'
 import { ServiceError } from '../broker/service-error.js'
 import { SERVED_TOKEN_KIND } from '../broker/token-kinds.js'
 import type { TokenRefresher } from '../broker/refresh-token.js'
@@ -14,6 +15,10 @@ import { TokenService } from '../broker/token-service.js'
 import { computeAccountStats, listAccountsWithTokens, migrationStatus } from '../store/index.js'
 import { loggerOptions } from './logger.js'
 import { apiRateLimits } from './plugins/api-rate-limit.js'
+import { clientErrorHandler } from './plugins/client-errors.js'
+import { CONNECTION_DEFAULTS, connectionOptions } from './plugins/connections.js'
+import { COMMON_QUERY, strictQuery } from './plugins/strict-query.js'
+import type { ConnectionLimits } from './plugins/connections.js'
 import { EXPIRY_BUCKET_DAYS, accountStatsGauges, createMetrics } from './plugins/metrics.js'
 import type { Metrics } from './plugins/metrics.js'
 import { errorBody, httpStatusOf, sendError, toHttpFailure } from './errors.js'
@@ -40,13 +45,18 @@ export interface AppOptions {
   readonly logStream?: NodeJS.WritableStream
   /** Or a ready logger instance. */
   readonly logger?: FastifyBaseLogger
-  readonly trustProxy?: boolean
+  /** Which proxies' `X-Forwarded-For` to believe: none (default), a hop count, or addresses/CIDRs. */
+  readonly trustProxy?: false | number | readonly string[]
   /** Requests per client address per minute; on `/api/*`, failed API keys per address. */
   readonly rateLimitPerMinute?: number
   /** Requests per API key per minute on `/api/*` (default 600,000: 10,000 a second). */
   readonly apiKeyRateLimitPerMinute?: number
   readonly tokenCacheMs?: number
+  /** Connection timeouts and cap; each missing field takes {@link CONNECTION_DEFAULTS}' value. */
+  readonly connections?: Partial<ConnectionLimits>
   readonly metrics?: Metrics
+  /** When set, `/metrics` answers only requests bearing this token (`IGTOKEN_METRICS_TOKEN`). */
+  readonly metricsToken?: string
   /** How stale `/metrics`' account and token counts may get before a recount (default 60 s). */
   readonly metricsMaxAgeMs?: number
   /** The refresh routine shared with the refresh engine (so their refreshes coalesce). */
@@ -67,19 +77,24 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { ctx } = options
   const metrics = options.metrics ?? createMetrics()
   const publicUrl = new URL(ctx.publicUrl)
+  const connections = { ...CONNECTION_DEFAULTS, ...options.connections }
   const app = Fastify({
     ...(options.logger === undefined
       ? { logger: loggerOptions(options.logLevel ?? 'info', options.logStream) }
       : { loggerInstance: options.logger }),
     genReqId: requestIds(),
-    trustProxy: options.trustProxy ?? false,
+    // Malformed requests: answered and closed, their raw bytes never logged.
+    clientErrorHandler,
+    trustProxy: trustProxyOption(options.trustProxy),
     bodyLimit: 256 * 1024,
-    // Node 20's fetch keeps no socket alive when the server's timeout is 1 s or less.
-    keepAliveTimeout: 5_000,
+    ...connectionOptions(connections),
     routerOptions: { ignoreTrailingSlash: true },
     // Unknown query or body fields are an error (400), not silently dropped.
     ajv: { customOptions: { removeAdditional: false } },
   })
+
+  // Past the cap Node closes new sockets at once, before reading a byte.
+  app.server.maxConnections = connections.maxConnections
 
   const tokens = new TokenService(ctx, {
     cacheMs: options.tokenCacheMs ?? 30_000,
@@ -89,6 +104,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     },
   })
   app.decorate('tokens', tokens)
+  // Before any route: each one refuses query parameters it does not declare (docs/security.md).
+  app.addHook('onRoute', strictQuery(COMMON_QUERY))
 
   await app.register(helmet, {
     contentSecurityPolicy: {
@@ -176,7 +193,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       },
     },
   )
-  app.get('/metrics', async (_request, reply) => {
+  app.get('/metrics', { config: { rateLimit: {} } }, async (request, reply) => {
+    if (options.metricsToken !== undefined && !bearerMatches(request, options.metricsToken)) {
+      throw new ServiceError('unauthorized', 'the metrics token is missing or wrong')
+    }
     await statsGauges.beforeScrape()
     return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics())
   })
@@ -233,6 +253,26 @@ declare module 'fastify' {
     /** The token service, shared with the refresh engine running in the same process. */
     tokens: TokenService
   }
+}
+
+/** True when the request's `Authorization: Bearer` value is `token` (constant-time compare). */
+function bearerMatches(request: FastifyRequest, token: string): boolean {
+  const presented = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1]
+  return presented !== undefined && safeEqual(presented, token)
+}
+
+/**
+ * Fastify's `trustProxy`. A hop count becomes a function trusting the nearest `hops` addresses of
+ * the chain (the peer is hop 0), so the address used is the rightmost one no trusted proxy wrote:
+ * Fastify 5 itself ignores `X-Forwarded-For` entirely for a number. A list is copied (Fastify
+ * takes a mutable array).
+ */
+function trustProxyOption(
+  value: AppOptions['trustProxy'],
+): false | string[] | ((address: string, hop: number) => boolean) {
+  if (value === undefined || value === false) return false
+  if (typeof value === 'number') return (_address, hop) => hop < value
+  return [...value]
 }
 
 /**

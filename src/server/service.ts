@@ -90,6 +90,8 @@ export async function startService(
       logLevel: config.logLevel,
       ...(options.logStream === undefined ? {} : { logStream: options.logStream }),
       trustProxy: config.trustProxy,
+      connections: { maxConnections: config.maxConnections },
+      ...(config.metricsToken === undefined ? {} : { metricsToken: config.metricsToken }),
       rateLimitPerMinute: config.rateLimitPerMinute,
       apiKeyRateLimitPerMinute: config.apiKeyRateLimitPerMinute,
       tokenCacheMs: config.tokenCacheMs,

@@ -209,7 +209,7 @@ for (const dialect of SERVICE_DIALECTS) {
         const callback = await answerConsent(start.headers.get('location') ?? '', 'allow')
         const res = await fetch(callback, { headers: { cookie }, redirect: 'manual' })
         assert.equal(res.status, 303)
-        assert.equal(res.headers.get('location'), '/done?x=1')
+        assert.equal(res.headers.get('location'), `${svc.url}/done?x=1`)
       })
     })
   })

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
 import { readFileSync, readdirSync } from 'node:fs'
+import { connect } from 'node:net'
 import { join } from 'node:path'
 import { after, before, test } from 'node:test'
 import { DEMO_APP } from '../../src/emulator/index.js'
@@ -75,8 +77,61 @@ before(async () => {
     headers: { authorization: 'Bearer igt_wrongwrongwrong' },
   })
   await svc.control.deleteData({ userId: '17841405793187218', appId: DEMO_APP.instagramAppId })
+  await sendMalformedRequests(key)
   secrets.delete('')
 })
+
+/** A fresh secret-looking value, remembered for the log scan. */
+function secret(prefix: string): string {
+  const value = `${prefix}${randomBytes(12).toString('hex')}`
+  secrets.add(value)
+  return value
+}
+
+/**
+ * Requests Node cannot parse, over a raw socket, each carrying a Bearer key, a cookie, `code`
+ * and `state`: Node's parse error holds these bytes (`rawPacket`), which must never be logged.
+ */
+async function sendMalformedRequests(apiKey: string): Promise<void> {
+  const { port } = new URL(svc.url)
+  const carry = (path: string) =>
+    `${path}?code=${secret('code')}&state=${secret('state')} HTTP/1.1\r\nHost: 127.0.0.1\r\n` +
+    `Authorization: Bearer ${apiKey}\r\nX-Other-Key: Bearer ${secret('igt_')}\r\n` +
+    `Cookie: igtoken_connect=${secret('cookie')}; igtoken_session=${secret('session')}\r\n`
+  const requests = [
+    `GET ${carry('/api/v1/accounts')}Bad Header Line\r\n\r\n`,
+    `GET ${carry('/callback')}Content-Length: nope\r\n\r\n`,
+    `G\u0001T ${carry('/callback')}\r\n`,
+    `POST ${carry('/meta/deauthorize')}Transfer-Encoding: chunked\r\n\r\nzz\r\n${secret('body')}\r\n`,
+  ]
+  for (const request of requests) {
+    const answer = await rawExchange(Number(port), request)
+    assert.match(
+      answer,
+      /^HTTP\/1\.1 4\d\d /,
+      `a malformed request is answered: ${answer.slice(0, 40)}`,
+    )
+  }
+}
+
+/** Writes bytes to 127.0.0.1:port and returns what comes back before the server closes (≤ 5 s). */
+function rawExchange(port: number, bytes: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: '127.0.0.1', port })
+    const chunks: Buffer[] = []
+    const timer = setTimeout(() => {
+      socket.destroy()
+      reject(new Error('the server did not close a malformed request within 5 s'))
+    }, 5_000)
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk))
+    socket.on('error', () => undefined)
+    socket.on('close', () => {
+      clearTimeout(timer)
+      resolve(Buffer.concat(chunks).toString('latin1'))
+    })
+    socket.write(bytes)
+  })
+}
 after(async () => {
   await svc.close()
 })
@@ -89,6 +144,15 @@ test('no log line of a full flow, failures included, holds a token, secret, code
     }
   }
   assert.ok(svc.logs.some((l) => l.includes('/callback?') && l.includes('[redacted]')))
+})
+
+test('malformed requests at trace level: answered, logged without their raw bytes', () => {
+  // The raw log text, not parsed JSON: a secret must not appear in any encoding of a line.
+  const raw = Buffer.from(svc.logs.join('\n'), 'utf8')
+  for (const value of secrets) assert.equal(raw.indexOf(value), -1, `the logs leak ${value}`)
+  assert.ok(!raw.includes('rawPacket'), 'no raw packet is ever logged')
+  const refused = svc.logs.filter((l) => l.includes('malformed request refused'))
+  assert.ok(refused.length >= 4, `each malformed request is logged (${refused.length})`)
 })
 
 test('the SQLite file and its WAL hold no token or API key in clear', () => {

@@ -4,6 +4,7 @@ import { ServiceError } from '../../broker/service-error.js'
 import { httpStatusOf } from '../errors.js'
 import { findDashboardSession } from '../../store/index.js'
 import { renderPage } from '../views.js'
+import { strictQuery } from '../plugins/strict-query.js'
 import { DASHBOARD_PATH, SESSION_COOKIE, SIGN_IN_CSRF_COOKIE } from './context.js'
 import type { DashboardDeps } from './context.js'
 import { accountPages } from './pages/accounts.js'
@@ -28,6 +29,8 @@ const PUBLIC_PATHS = new Set([
 export function dashboardRoutes(app: FastifyInstance, deps: DashboardDeps): void {
   app.register(
     async (dashboard) => {
+      // Every page shows the notice named by `?done=` after a form's redirect.
+      dashboard.addHook('onRoute', strictQuery({ done: { type: 'string', maxLength: 40 } }))
       dashboard.decorateRequest('operator', null)
       // Replaced on every request by the onRequest hook below; null keeps the request shape stable.
       dashboard.decorateRequest('session', null as unknown as FastifyRequest['session'])

@@ -136,6 +136,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.setErrorHandler((error, request, reply) => {
     const { failure, status } = toHttpFailure(error)
     if (failure.code === 'internal') request.log.error({ err: error }, 'request failed')
+    if (failure.retryAfterSeconds !== undefined) {
+      void reply.header('retry-after', String(Math.ceil(failure.retryAfterSeconds)))
+    }
     return reply.code(status).send(errorBody(failure))
   })
   app.setNotFoundHandler((request, reply) => {

@@ -69,6 +69,17 @@ export interface Disconnected {
   }
 }
 
+/** Options of {@link disconnectAccount} that Meta's callbacks need. */
+export interface DisconnectOptions {
+  /**
+   * Epoch ms the request was issued: an account connected after it is left alone (the request is
+   * about an earlier connection, e.g. a replayed deauthorize after the person reconnected).
+   */
+  readonly issuedAt?: number
+  /** Runs inside the transaction once the work is done: a throw undoes it all. */
+  readonly within?: (unit: UnitOfWork, done: Disconnected) => Promise<void>
+}
+
 /**
  * The only remover of connected accounts: the token API's DELETE, the dashboard's Disconnect and
  * manual deletion, `igtoken accounts delete`, and Meta's deauthorize and data-deletion callbacks
@@ -85,6 +96,7 @@ export async function disconnectAccount(
   ctx: Pick<BrokerContext, 'store' | 'changes' | 'now' | 'flavor'>,
   target: DisconnectTarget,
   reason: DisconnectReason,
+  options: DisconnectOptions = {},
 ): Promise<Disconnected> {
   const outcome = OUTCOMES[reason]
   if ('metaUserId' in target && !META_USER_ID.test(target.metaUserId)) {
@@ -95,7 +107,14 @@ export async function disconnectAccount(
   }
   return inTransaction(ctx, async (unit) => {
     const now = ctx.now()
-    const accounts = await accountsOf(ctx, unit, target)
+    const found = await accountsOf(ctx, unit, target)
+    // Seconds, as Meta signs: a request issued within the connection's second still applies.
+    const { issuedAt } = options
+    const accounts =
+      issuedAt === undefined
+        ? found
+        : found.filter((a) => Math.floor(a.connected_at / 1000) * 1000 <= issuedAt)
+    const predates = accounts.length < found.length
     const feedIds: string[] = []
     for (const account of accounts) {
       for (const feed of await listFeeds(unit.store, { accountId: account.id })) {
@@ -114,8 +133,12 @@ export async function disconnectAccount(
         now,
       })
       const flavor = accounts[0]?.flavor ?? ctx.flavor
-      const purged = await purgeMetaUser(unit.store, metaUserId, { flavor })
-      const detail = `deleted ${String(purged.accounts)} account(s) and ${String(purged.events)} event(s)`
+      // A request older than the current connection deletes nothing the person gave since.
+      const purged = predates ? undefined : await purgeMetaUser(unit.store, metaUserId, { flavor })
+      const detail =
+        purged === undefined
+          ? 'deleted nothing: the request predates the current connection'
+          : `deleted ${String(purged.accounts)} account(s) and ${String(purged.events)} event(s)`
       await markDeletionCompleted(unit.store, request.id, now, detail)
       deletion = { confirmationCode: request.confirmation_code, detail }
     }
@@ -132,7 +155,9 @@ export async function disconnectAccount(
         ...(outcome.kind === 'purge' ? { anonymous: true } : {}),
       })
     }
-    return { accounts, feedIds, ...(deletion === undefined ? {} : { deletion }) }
+    const done = { accounts, feedIds, ...(deletion === undefined ? {} : { deletion }) }
+    await options.within?.(unit, done)
+    return done
   })
 }
 

@@ -7,10 +7,17 @@ import { inTransaction } from './effects/transaction.js'
 import { BrokerErrorLike, TokenRefresher } from './refresh-token.js'
 import type { RefreshOutcome, RefreshResult, RefreshTrigger } from './refresh-token.js'
 import { metaFailure } from './meta-failure.js'
+import { mayRefresh } from './refresh-policy.js'
 import { ServiceError } from './service-error.js'
+import { accountThrottleKey } from './throttle.js'
 import { SERVED_TOKEN_KIND, USER_TOKEN_KIND } from './token-kinds.js'
 
-const DAY = 86_400_000
+/**
+ * The longest a token read waits for Meta (docs/token-api.md): a valid token is served at once and
+ * refreshed in the background; only a read that needs the refresh (the stored token has expired)
+ * waits, and after this long it is answered `busy` (503, `Retry-After`) while the refresh goes on.
+ */
+export const READ_WAIT_MS = 2_000
 
 /** A token as the API serves it to apps. */
 export interface ServedToken {
@@ -95,39 +102,72 @@ export class TokenService {
     const now = this.#ctx.now()
     const { account, row } = await this.#load(accountId)
     const served = this.#open(account, row)
-    if (this.#dueOnRead(served, now) && this.#refreshable(row, now)) {
-      try {
-        return await this.refresh(accountId, 'api')
-      } catch (error) {
-        // A failed early refresh is not a failed read: the stored token is still valid.
-        if (
-          error instanceof ServiceError &&
-          error.code !== 'needs_reauth' &&
-          served.expiresAt !== null &&
-          served.expiresAt > now
-        ) {
-          return served
-        }
-        throw error
+    const valid = served.expiresAt === null || served.expiresAt > now
+    const refreshable = mayRefresh({ kind: row.kind, issuedAt: row.issued_at }, now)
+    if (valid) {
+      // The reader gets the working token now; the refresh, when it may run, runs behind it.
+      if (this.#dueOnRead(served, now) && refreshable && this.#mayCallNow(account, row, now)) {
+        this.refresh(accountId, 'api').catch(() => undefined)
       }
+      return served
     }
-    if (served.expiresAt !== null && served.expiresAt <= now) {
-      await inTransaction(this.#ctx, async (unit) => {
-        await setAccountStatus(
-          unit.store,
-          account.id,
-          'expired',
-          'the token expired before it was refreshed',
-          now,
-        )
-        unit.invalidate({ kind: 'account', accountId: account.id })
-      })
-      throw new ServiceError(
-        'account_inactive',
-        "the account's token has expired; connect the account again",
+    if (refreshable) return this.#bounded(this.refresh(accountId, 'api'))
+    await inTransaction(this.#ctx, async (unit) => {
+      await setAccountStatus(
+        unit.store,
+        account.id,
+        'expired',
+        'the token expired before it was refreshed',
+        now,
       )
+      unit.invalidate({ kind: 'account', accountId: account.id })
+    })
+    throw new ServiceError(
+      'account_inactive',
+      "the account's token has expired; connect the account again",
+    )
+  }
+
+  /**
+   * Whether a refresh on read may call Meta now: not while the last failure's backoff runs
+   * (`next_refresh_at` after an error), another process holds the token's lease, or Meta asked us
+   * to slow down. So a failing or throttled Meta is not called on every read.
+   */
+  #mayCallNow(account: AccountRow, row: TokenRow, now: number): boolean {
+    if (row.last_error_at !== null && row.next_refresh_at !== null && row.next_refresh_at > now) {
+      return false
     }
-    return served
+    if (this.#heldElsewhere(row, now)) return false
+    return this.#refresher.throttle.blockedUntil(accountThrottleKey(account)) <= now
+  }
+
+  #heldElsewhere(row: TokenRow, now: number): boolean {
+    return (
+      row.lease_owner !== null &&
+      row.lease_owner !== this.#refresher.owner &&
+      row.lease_until !== null &&
+      row.lease_until > now
+    )
+  }
+
+  /** A refresh a reader waits for, at most {@link READ_WAIT_MS}; it goes on after that. */
+  async #bounded(refresh: Promise<ServedToken>): Promise<ServedToken> {
+    let timer: NodeJS.Timeout | undefined
+    const late = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => {
+        reject(
+          new ServiceError('busy', 'the token is being refreshed; try again in a moment', {
+            retryAfterSeconds: Math.ceil(READ_WAIT_MS / 1000),
+          }),
+        )
+      }, READ_WAIT_MS)
+    })
+    refresh.catch(() => undefined)
+    try {
+      return await Promise.race([refresh, late])
+    } finally {
+      clearTimeout(timer)
+    }
   }
 
   /**
@@ -162,6 +202,20 @@ export class TokenService {
         'invalid_request',
         `${flavor.title} tokens have no refresh grant; they are kept until they expire`,
       )
+    }
+    const now = ctx.now()
+    if (this.#heldElsewhere(row, now)) {
+      // Another process holds the lease (refreshing, or dead until its lease runs out): say so
+      // instead of waiting for it.
+      throw new ServiceError('busy', 'another process is refreshing this token; try again later', {
+        retryAfterSeconds: Math.max(1, Math.ceil(((row.lease_until ?? now) - now) / 1000)),
+      })
+    }
+    const blockedUntil = this.#refresher.throttle.blockedUntil(accountThrottleKey(account))
+    if (trigger === 'api' && blockedUntil > now) {
+      throw new ServiceError('rate_limited', 'Meta asked us to slow down; try again later', {
+        retryAfterSeconds: Math.ceil((blockedUntil - now) / 1000),
+      })
     }
     const result = await this.#refresher.refreshNow(row, trigger)
     this.invalidate(accountId)
@@ -221,19 +275,17 @@ export class TokenService {
   #dueOnRead(token: ServedToken, now: number): boolean {
     return token.expiresAt !== null && token.expiresAt - now < this.#ctx.refreshOnReadWithinMs
   }
-
-  #refreshable(row: TokenRow, now: number): boolean {
-    return (
-      this.#ctx.meta.flavor.refreshable &&
-      row.kind === USER_TOKEN_KIND[this.#ctx.flavor] &&
-      now - row.issued_at >= DAY
-    )
-  }
 }
 
 function refreshFailure(error: unknown): ServiceError {
   // A refresh held or failed by another runner: not a Meta failure of this call.
   if (error instanceof BrokerErrorLike) {
+    if (error.code === 'busy') {
+      return new ServiceError('busy', 'another process is refreshing this token; try again later', {
+        retryAfterSeconds: 5,
+        cause: error,
+      })
+    }
     return new ServiceError(
       error.code === 'IGB_TIMEOUT' || error.code === 'IGB_NETWORK'
         ? 'meta_unreachable'

@@ -27,6 +27,7 @@ import { apiRoutes } from './routes/api.js'
 import { connectRoutes } from './routes/connect.js'
 import { metaCallbackRoutes } from './routes/meta-callbacks.js'
 import { webhookRoutes } from './routes/webhooks.js'
+import { DestinationAllowList } from '../broker/webhooks/destination.js'
 import { renderPage } from './views.js'
 import { FeedPublisher } from '../broker/feeds.js'
 import { dashboardRoutes } from './dashboard/routes.js'
@@ -68,6 +69,8 @@ export interface AppOptions {
     /** Default 12 hours. */
     readonly sessionTtlMs?: number
   }
+  /** Internal webhook receivers an operator allows (`IGTOKEN_WEBHOOK_ALLOW_HOSTS`). */
+  readonly webhookAllowHosts?: readonly string[]
   /** Public feeds: refresh interval (default 5 minutes) and default item count (12). */
   readonly feeds?: { readonly refreshMs?: number; readonly defaultItems?: number }
 }
@@ -150,6 +153,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.setErrorHandler((error, request, reply) => {
     const { failure, status } = toHttpFailure(error)
     if (failure.code === 'internal') request.log.error({ err: error }, 'request failed')
+    if (failure.retryAfterSeconds !== undefined) {
+      void reply.header('retry-after', String(Math.ceil(failure.retryAfterSeconds)))
+    }
     return reply.code(status).send(errorBody(failure))
   })
   app.setNotFoundHandler((request, reply) => {
@@ -243,7 +249,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     secureCookies: publicUrl.protocol === 'https:',
     defaultFeedItems: defaultItems,
   })
-  webhookRoutes(app, { ctx })
+  webhookRoutes(app, { ctx, allow: new DestinationAllowList(options.webhookAllowHosts ?? []) })
 
   return app
 }

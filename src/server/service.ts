@@ -104,6 +104,7 @@ export async function startService(
         sessionTtlMs: config.dashboard.sessionTtlMs,
       },
       feeds: { refreshMs: config.feeds.refreshMs, defaultItems: config.feeds.defaultItems },
+      webhookAllowHosts: config.webhooks.allowHosts,
     })
     await app.listen({ host: config.host, port: config.port })
     runtime.start()

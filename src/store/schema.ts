@@ -5,6 +5,7 @@ import type { DashboardSessionsTable } from './tables/dashboard-sessions.table.j
 import type { DeletionRequestsTable } from './tables/deletion-requests.table.js'
 import type { EventsTable } from './tables/events.table.js'
 import type { FeedsTable } from './tables/feeds.table.js'
+import type { SeenSignedRequestsTable } from './tables/seen-signed-requests.table.js'
 import type { StoreChangesTable } from './tables/store-changes.table.js'
 import type { ThrottleGatesTable } from './tables/throttle-gates.table.js'
 import type { TokensTable } from './tables/tokens.table.js'
@@ -24,6 +25,7 @@ export interface Database {
   feeds: FeedsTable
   dashboard_sessions: DashboardSessionsTable
   throttle_gates: ThrottleGatesTable
+  seen_signed_requests: SeenSignedRequestsTable
   /** SQLite only: changes announced to the other processes' change watchers. */
   store_changes: StoreChangesTable
 }

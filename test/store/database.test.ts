@@ -95,6 +95,7 @@ for (const dialect of TEST_DIALECTS) {
           'deletion_requests',
           'events',
           'feeds',
+          'seen_signed_requests',
           'store_changes',
           'throttle_gates',
           'tokens',

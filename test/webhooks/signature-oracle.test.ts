@@ -148,7 +148,8 @@ describe('webhook signatures checked independently of src', () => {
       stdio: 'ignore',
     })
     const good = await subscribe(`http://127.0.0.1:${port}/`, SECRET)
-    const wrong = await subscribe(`http://127.0.0.1:${port}/`, `${SECRET}-not-the-receivers`)
+    // Another URL on the same receiver: one subscriber per URL.
+    const wrong = await subscribe(`http://127.0.0.1:${port}/?other`, `${SECRET}-not-the-receivers`)
     try {
       for (let i = 0; i < 100; i++) {
         const up = await fetch(`http://127.0.0.1:${port}/`, { method: 'POST', body: '{}' }).catch(

@@ -2,3 +2,4 @@
 export * from './webhook-events.js'
 export * from './webhook-signature.js'
 export * from './delivery-worker.js'
+export * from './add-subscriber.js'

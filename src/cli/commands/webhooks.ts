@@ -1,11 +1,9 @@
 import { ServiceError } from '../../broker/service-error.js'
-import { checkSubscriberUrl, webhookSubscriberView } from '../../server/routes/webhooks.js'
+import { addWebhookSubscriber } from '../../broker/webhooks/add-subscriber.js'
+import { DestinationAllowList } from '../../broker/webhooks/destination.js'
+import { webhookSubscriberView } from '../../server/routes/webhooks.js'
 import { WEBHOOK_EVENT_TYPES } from '../../broker/webhooks/webhook-events.js'
-import {
-  createWebhookSubscriber,
-  listWebhookSubscribers,
-  removeWebhookSubscriber,
-} from '../../store/index.js'
+import { listWebhookSubscribers, removeWebhookSubscriber } from '../../store/index.js'
 import { EXIT } from '../exit-codes.js'
 import { openCliRuntime, openConfiguredStore } from '../open-store.js'
 import { printJson } from '../output.js'
@@ -13,6 +11,15 @@ import { printJson } from '../output.js'
 function usage(message: string): void {
   process.stderr.write(`igtoken: ${message}\n`)
   process.exitCode = EXIT.usage
+}
+
+// C0 and C1 controls and DEL (ESC starts terminal escapes): shown as \u001b, never sent raw.
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g
+
+/** A stored value made safe to print on a terminal (rows written before URLs were normalised). */
+function printable(value: string): string {
+  return value.replace(CONTROL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
 }
 
 async function readStdin(): Promise<string> {
@@ -54,21 +61,28 @@ export async function webhooksAddCommand(
   const runtime = await openCliRuntime()
   const { config, store, keyring } = runtime
   try {
+    let row
     try {
-      checkSubscriberUrl(url, config.publicUrl)
+      row = await addWebhookSubscriber(
+        {
+          store,
+          keyring,
+          publicUrl: config.publicUrl,
+          allow: new DestinationAllowList(config.webhooks.allowHosts),
+          now: Date.now,
+        },
+        { url, secret, events },
+      )
     } catch (error) {
-      usage(error instanceof ServiceError ? error.message : 'the URL is not valid')
+      if (!(error instanceof ServiceError) || error.code !== 'invalid_request') throw error
+      usage(printable(error.message))
       return
     }
-    const row = await createWebhookSubscriber(store, keyring, {
-      url,
-      secret,
-      events,
-      now: Date.now(),
-    })
     const view = webhookSubscriberView(row)
     if (opts.json === true) printJson(view)
-    else process.stdout.write(`added ${view.id} → ${view.url} (${view.events.join(',')})\n`)
+    else {
+      process.stdout.write(`added ${view.id} → ${printable(view.url)} (${view.events.join(',')})\n`)
+    }
   } finally {
     await runtime.close()
   }
@@ -81,7 +95,11 @@ export async function webhooksListCommand(opts: { json?: boolean }): Promise<voi
     const rows = (await listWebhookSubscribers(store)).map(webhookSubscriberView)
     if (opts.json === true) printJson(rows)
     else if (rows.length === 0) process.stdout.write('no webhook subscribers\n')
-    else for (const r of rows) process.stdout.write(`${r.id}  ${r.url}  ${r.events.join(',')}\n`)
+    else {
+      for (const r of rows) {
+        process.stdout.write(`${r.id}  ${printable(r.url)}  ${r.events.join(',')}\n`)
+      }
+    }
   } finally {
     await store.close()
   }

@@ -2,9 +2,9 @@ import type { FastifyInstance } from 'fastify'
 import type { BrokerContext } from '../../broker/context.js'
 import { ServiceError } from '../../broker/service-error.js'
 import { WEBHOOK_EVENT_TYPES } from '../../broker/webhooks/webhook-events.js'
+import { addWebhookSubscriber } from '../../broker/webhooks/add-subscriber.js'
+import { DestinationAllowList } from '../../broker/webhooks/destination.js'
 import {
-  checkWebhookUrl,
-  createWebhookSubscriber,
   getWebhookSubscriber,
   listWebhookDeliveries,
   listWebhookSubscribers,
@@ -59,37 +59,15 @@ function deliveryView(row: WebhookDeliveryRow): Record<string, unknown> {
 }
 
 /**
- * Checks a subscriber URL against the service's policy: a valid absolute URL, and https whenever
- * the service itself is public over https (a signed body must not travel in clear).
- * @param url - the candidate
- * @param publicUrl - the service's public URL
- * @returns the URL
- * @throws {ServiceError} `invalid_request` naming the problem
- */
-export function checkSubscriberUrl(url: string, publicUrl: string): string {
-  try {
-    checkWebhookUrl(url)
-  } catch (error) {
-    throw new ServiceError(
-      'invalid_request',
-      error instanceof Error ? error.message : '"url" is not valid',
-    )
-  }
-  if (new URL(publicUrl).protocol === 'https:' && new URL(url).protocol !== 'https:') {
-    throw new ServiceError(
-      'invalid_request',
-      '"url" must use https:// because this service is served over https',
-    )
-  }
-  return url
-}
-
-/**
  * `/api/v1/webhooks`: add, list and remove webhook subscribers, and see their deliveries. The same
  * bearer API keys and error body as the token API.
  */
-export function webhookRoutes(app: FastifyInstance, deps: { ctx: BrokerContext }): void {
+export function webhookRoutes(
+  app: FastifyInstance,
+  deps: { ctx: BrokerContext; allow?: DestinationAllowList },
+): void {
   const { ctx } = deps
+  const allow = deps.allow ?? new DestinationAllowList()
   app.register(
     (api, _opts, done) => {
       api.addHook('preValidation', apiKeyGuard(ctx, { cacheMs: 5_000 }))
@@ -118,13 +96,16 @@ export function webhookRoutes(app: FastifyInstance, deps: { ctx: BrokerContext }
         },
         async (request, reply) => {
           const { url, secret, events } = request.body
-          checkSubscriberUrl(url, ctx.publicUrl)
-          const row = await createWebhookSubscriber(ctx.store, ctx.keyring, {
-            url,
-            secret,
-            events: events ?? ['*'],
-            now: ctx.now(),
-          })
+          const row = await addWebhookSubscriber(
+            {
+              store: ctx.store,
+              keyring: ctx.keyring,
+              publicUrl: ctx.publicUrl,
+              allow,
+              now: ctx.now,
+            },
+            { url, secret, ...(events === undefined ? {} : { events }) },
+          )
           return reply.code(201).send(webhookSubscriberView(row))
         },
       )

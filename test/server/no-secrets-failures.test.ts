@@ -134,9 +134,14 @@ before(async () => {
 
 after(async () => {
   await rig?.close()
-  await new Promise<void>((resolve) =>
-    proxy === undefined ? resolve() : proxy.close(() => resolve()),
-  )
+  const server = proxy
+  if (server !== undefined) {
+    await new Promise<void>((resolve) => {
+      server.close(() => {
+        resolve()
+      })
+    })
+  }
 })
 
 test('no log line of failed refreshes, needs_reauth, wrong keys, the short-lived token or a real signed_request holds a secret', () => {

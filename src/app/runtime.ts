@@ -71,7 +71,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
     throw new StartupError(
       'demo_worker',
       'the worker needs a real app (IGTOKEN_APP_ID, IGTOKEN_APP_SECRET, IGTOKEN_ENCRYPTION_KEYS)',
-      { fix: 'demo mode refreshes inside "igtoken serve"' },
+      { fix: 'demo mode refreshes inside "npx igtoken serve"' },
     )
   }
   const keyring = openKeyring(config)

@@ -213,7 +213,7 @@ export async function checkMeta(meta: MetaClient, now: () => number): Promise<Ch
         pair,
         'warn',
         `Meta answered "${text}", which does not tell`,
-        'try igtoken login with the same app id and secret',
+        'try npx igtoken login with the same app id and secret',
       ),
     )
   }
@@ -252,7 +252,7 @@ export async function checkDatabase(
         title,
         'fail',
         `the database file ${location.path} does not exist yet`,
-        'start igtoken serve once (it creates and migrates the database), or correct IGTOKEN_DATABASE_URL / IGTOKEN_DATA_DIR',
+        'run npx igtoken serve once (it creates and migrates the database), or correct IGTOKEN_DATABASE_URL / IGTOKEN_DATA_DIR',
       ),
       store: undefined,
     }
@@ -268,7 +268,7 @@ export async function checkDatabase(
           title,
           'fail',
           `${status.pending.length} migration(s) not applied: ${status.pending.join(', ')}`,
-          'start igtoken serve once with this version: it applies migrations at start',
+          'run npx igtoken serve once with this version: it applies migrations at start',
         ),
         store,
       }
@@ -305,7 +305,7 @@ export async function checkKeys(store: StoreContext, keyring: Keyring): Promise<
       title,
       'fail',
       `secrets are sealed with key id(s) ${report.missingKeyIds.join(', ')}, which IGTOKEN_ENCRYPTION_KEYS does not hold`,
-      'add those keys back to IGTOKEN_ENCRYPTION_KEYS (after the new one), then run igtoken rotate-keys to move everything to the first key',
+      'add those keys back to IGTOKEN_ENCRYPTION_KEYS (after the new one), then run npx igtoken rotate-keys to move everything to the first key',
     )
   }
   if (report.undecryptableKeyIds.length > 0) {

@@ -105,10 +105,10 @@ export interface CliFailure {
 /** Exit code and fix of each domain error code: the CLI's one mapping of them. */
 const SERVICE_FAILURES: Readonly<Record<ServiceErrorCode, { exit: ExitCode; fix?: string }>> = {
   unauthorized: { exit: EXIT.failure },
-  not_found: { exit: EXIT.failure, fix: 'check the id (igtoken accounts list)' },
+  not_found: { exit: EXIT.failure, fix: 'check the id (npx igtoken accounts list)' },
   needs_reauth: {
     exit: EXIT.failure,
-    fix: 'connect the account again (/connect or igtoken login --save)',
+    fix: 'connect the account again (/connect or npx igtoken login --save)',
   },
   account_inactive: { exit: EXIT.failure, fix: 'connect the account again' },
   invalid_request: { exit: EXIT.usage },

@@ -17,7 +17,7 @@ export interface RefreshOptions {
 }
 
 /**
- * `igtoken refresh [TOKEN]`: trades a long-lived Instagram token for a fresh one (60 days from
+ * `npx igtoken refresh [TOKEN]`: trades a long-lived Instagram token for a fresh one (60 days from
  * now). The new token goes to stdout, or to `--out FILE` (mode 0600).
  */
 export async function refreshCommand(
@@ -31,7 +31,7 @@ export async function refreshCommand(
     throw new CliError(`${getFlavor(flavor).title} tokens have no refresh grant`, {
       exit: EXIT.usage,
       code: 'not_refreshable',
-      fix: 'run igtoken login again before the token expires',
+      fix: 'run npx igtoken login again before the token expires',
     })
   }
   const meta = cliMetaClient({ flavor, settings })

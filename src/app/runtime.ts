@@ -8,6 +8,7 @@ import { Throttle } from '../broker/throttle.js'
 import type { Config } from '../config.js'
 import { checkKeysOpenEverything, migrateToLatest, openStore } from '../store/index.js'
 import type { Keyring, Store } from '../store/index.js'
+import { assertDataFoldersWritable } from './data-folder.js'
 import { openKeyring } from './keyring.js'
 import { openMetaTarget } from './meta-target.js'
 import { StartupError } from './startup-error.js'
@@ -74,6 +75,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
       { fix: 'demo mode refreshes inside "npx igtoken serve"' },
     )
   }
+  assertDataFoldersWritable(config)
   const keyring = openKeyring(config)
   const cleanups: (() => Promise<unknown>)[] = []
   const cleanup = async () => {

@@ -327,7 +327,7 @@ export function folderNotWritable(folder: string): FolderProblem | null {
   if (!isFolder) {
     return {
       detail: `the data folder ${resolve(folder)} cannot be created: ${at} is not a folder`,
-      fix,
+      fix: `point IGTOKEN_DATA_DIR (or IGTOKEN_DATABASE_URL) at a folder this user may write, or move the file ${at} away`,
     }
   }
   try {

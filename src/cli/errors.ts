@@ -161,7 +161,9 @@ export function cliFailureOf(error: unknown): CliFailure {
   const named = error as Partial<{ name: string; code: string; fix: string; hint: string }>
   if (error instanceof Error && named.name === 'StartupError') {
     const code = named.code as StartupErrorCode
-    return { exit: EXIT.usage, code, message: error.message, fix: named.fix }
+    // A busy port may free itself: "try again" (3), as docs/cli.md's table says; the rest is 2.
+    const exit = code === 'port_busy' ? EXIT.unavailable : EXIT.usage
+    return { exit, code, message: error.message, fix: named.fix }
   }
   if (error instanceof Error && named.name === 'ServiceError') {
     const code = named.code as ServiceErrorCode

@@ -130,7 +130,10 @@ program
   .option('--paste', 'do not listen: paste the address the browser lands on')
   .option('--save', "store the token in the service's database (same encryption)")
   .option('--label <label>', 'label of the saved account (with --save)')
-  .option('--out <file>', 'write the token to FILE with mode 0600 (JSON when FILE ends in .json)')
+  .option(
+    '--out <file>',
+    'write the token to FILE with mode 0600 (JSON when FILE ends in .json); a bare name goes to the config folder',
+  )
   .option('--timeout <minutes>', 'give up waiting for the redirect after this long', '10')
   .option('--json', 'print the result as JSON')
   .addHelpText(

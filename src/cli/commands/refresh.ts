@@ -6,7 +6,7 @@ import { metaFailure } from '../meta-failure.js'
 import { cliMetaClient, parseFlavor } from '../meta-client.js'
 import { CliError, printJson } from '../output.js'
 import { relativeTime } from '../terminal.js'
-import { tokenFileContent, writeTokenFile } from '../token-file.js'
+import { tokenFileContent, tokenFilePath, writeTokenFile } from '../token-file.js'
 
 /** Options of `igtoken refresh`. */
 export interface RefreshOptions {
@@ -22,8 +22,10 @@ export interface RefreshOptions {
  */
 export async function refreshCommand(
   argument: string | undefined,
-  opts: RefreshOptions,
+  given: RefreshOptions,
 ): Promise<void> {
+  const opts: RefreshOptions =
+    given.out === undefined ? given : { ...given, out: tokenFilePath(given.out) }
   const input = await readTokenInput(argument)
   const settings = loadCliSettings()
   const flavor = parseFlavor(opts.flavor ?? input.flavor ?? settings.flavor, '--flavor')

@@ -173,7 +173,7 @@ program
   .option('--json', 'print JSON')
   .addHelpText(
     'after',
-    '\nExamples:\n  npx igtoken refresh < token.txt > new-token.txt\n  npx igtoken refresh --out token.json < token.json',
+    '\nExamples:\n  npx igtoken refresh < token.txt > new-token.txt\n  npx igtoken refresh --out token.json < ~/.config/igtoken/token.json',
   )
   .action(async (token: string | undefined, opts: RefreshOptions) => {
     const { refreshCommand } = await import('./commands/refresh.js')

@@ -257,7 +257,7 @@ export const schema = z.object(shape).superRefine((env, ctx) => {
       code: 'custom',
       path: ['IGTOKEN_ENCRYPTION_KEYS'],
       message:
-        'is required with a real app: run "igtoken encryption-key" and set what it prints (id:base64 key)',
+        'is required with a real app: run "npx igtoken encryption-key" and set what it prints (id:base64 key)',
     })
   }
 })

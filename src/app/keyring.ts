@@ -27,7 +27,7 @@ export function openKeyring(
   const file = demoKeyFile(config)
   if (!config.demo || (options.createDemoKey === false && !existsSync(file))) {
     throw new StartupError('no_keys', 'IGTOKEN_ENCRYPTION_KEYS: is required', {
-      fix: 'set it to the value the service uses; "igtoken encryption-key" makes a new one',
+      fix: 'set it to the value the service uses; "npx igtoken encryption-key" makes a new one',
     })
   }
   if (!existsSync(file)) {
@@ -50,7 +50,9 @@ function parse(text: string): Keyring {
     throw new StartupError(
       'bad_keys',
       `IGTOKEN_ENCRYPTION_KEYS: ${error instanceof Error ? error.message : 'is not valid'}`,
-      { fix: 'use comma-separated kid:base64 keys, the newest first ("igtoken encryption-key")' },
+      {
+        fix: 'use comma-separated kid:base64 keys, the newest first ("npx igtoken encryption-key")',
+      },
     )
   }
 }

@@ -1,5 +1,15 @@
 import type { Config } from '../config.js'
 import { getFlavor } from '../meta/index.js'
+import { StartupError } from './startup-error.js'
+
+/**
+ * Where `igtoken login` listens by default (`src/cli/login/prompts.ts`: https, or http with
+ * `--http`); the demo app registers both so `npx igtoken login` works against a running demo.
+ */
+export const CLI_LOGIN_REDIRECT_URIS = [
+  'https://localhost:8443/callback',
+  'http://localhost:8443/callback',
+] as const
 
 /** Where a process meets Meta: the app pair its flavor signs in with, and who answers. */
 export interface MetaTarget {
@@ -56,12 +66,23 @@ export async function openMetaTarget(
     apps: [
       {
         ...DEMO_APP,
-        redirectUris: [config.redirectUri],
+        // The service's callback, and `igtoken login`'s defaults so it works against the demo.
+        redirectUris: [config.redirectUri, ...CLI_LOGIN_REDIRECT_URIS],
         deauthorizeUrl: `${config.publicUrl}/meta/deauthorize`,
         dataDeletionUrl: `${config.publicUrl}/meta/data-deletion`,
       },
     ],
     seedHostileUser: options.seedHostileUser ?? false,
+  }).catch((error: unknown) => {
+    // The embedded emulator's port, not the service's: name the variable that moves it.
+    if (error instanceof Error && 'code' in error && error.code === 'EADDRINUSE') {
+      throw new StartupError(
+        'port_busy',
+        `IGTOKEN_EMULATOR_PORT: port ${config.emulatorPort} on 127.0.0.1 (the demo's embedded emulator) is already in use`,
+        { fix: 'stop the program using it, or set IGTOKEN_EMULATOR_PORT to a free port' },
+      )
+    }
+    throw error
   })
   return { ...pair, emulatorUrl: emulator.url, callbackSecrets, close: () => emulator.close() }
 }

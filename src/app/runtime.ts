@@ -8,6 +8,7 @@ import { Throttle } from '../broker/throttle.js'
 import type { Config } from '../config.js'
 import { checkKeysOpenEverything, migrateToLatest, openStore } from '../store/index.js'
 import type { Keyring, Store } from '../store/index.js'
+import { assertDataFoldersWritable } from './data-folder.js'
 import { openKeyring } from './keyring.js'
 import { openMetaTarget } from './meta-target.js'
 import { StartupError } from './startup-error.js'
@@ -71,9 +72,10 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
     throw new StartupError(
       'demo_worker',
       'the worker needs a real app (IGTOKEN_APP_ID, IGTOKEN_APP_SECRET, IGTOKEN_ENCRYPTION_KEYS)',
-      { fix: 'demo mode refreshes inside "igtoken serve"' },
+      { fix: 'demo mode refreshes inside "npx igtoken serve"' },
     )
   }
+  assertDataFoldersWritable(config)
   const keyring = openKeyring(config)
   const cleanups: (() => Promise<unknown>)[] = []
   const cleanup = async () => {

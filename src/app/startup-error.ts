@@ -6,6 +6,7 @@ export const STARTUP_ERROR_CODES = [
   'keys_mismatch',
   'port_busy',
   'demo_worker',
+  'data_dir_unwritable',
 ] as const
 
 /** One of {@link STARTUP_ERROR_CODES}. */

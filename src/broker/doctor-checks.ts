@@ -1,12 +1,16 @@
-import { existsSync } from 'node:fs'
+import { accessSync, constants, existsSync, statSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
 import type { Config } from '../config.js'
 import { BrokerError, MetaApiError, getFlavor } from '../meta/index.js'
 import type { MetaClient } from '../meta/index.js'
 import { checkKeysOpenEverything, migrationStatus, parseStoreUrl } from '../store/index.js'
 import type { Keyring, StoreContext } from '../store/index.js'
 
-/** The outcome of one check: `warn` and `skip` do not fail the doctor. */
-export type CheckStatus = 'pass' | 'warn' | 'fail' | 'skip'
+/**
+ * The outcome of one check: only `fail` fails the doctor. `note` is something expected that the
+ * reader should know (e.g. a database `serve` will create on its first start).
+ */
+export type CheckStatus = 'pass' | 'note' | 'warn' | 'fail' | 'skip'
 
 /** One line of `igtoken doctor`. */
 export interface CheckResult {
@@ -213,7 +217,7 @@ export async function checkMeta(meta: MetaClient, now: () => number): Promise<Ch
         pair,
         'warn',
         `Meta answered "${text}", which does not tell`,
-        'try igtoken login with the same app id and secret',
+        'try npx igtoken login with the same app id and secret',
       ),
     )
   }
@@ -246,13 +250,20 @@ export async function checkDatabase(
   const title = 'the database is reachable and migrated'
   const location = parseStoreUrl(databaseUrl)
   if (location.kind === 'sqlite' && location.path !== ':memory:' && !existsSync(location.path)) {
+    const problem = folderNotWritable(dirname(location.path))
+    if (problem !== null) {
+      return {
+        check: result('database', title, 'fail', problem.detail, problem.fix),
+        store: undefined,
+      }
+    }
+    // A first install: `serve` creates and migrates the file at start, so this is no failure.
     return {
       check: result(
         'database',
         title,
-        'fail',
-        `the database file ${location.path} does not exist yet`,
-        'start igtoken serve once (it creates and migrates the database), or correct IGTOKEN_DATABASE_URL / IGTOKEN_DATA_DIR',
+        'note',
+        `${location.path} does not exist yet: npx igtoken serve creates and migrates it at start`,
       ),
       store: undefined,
     }
@@ -268,7 +279,7 @@ export async function checkDatabase(
           title,
           'fail',
           `${status.pending.length} migration(s) not applied: ${status.pending.join(', ')}`,
-          'start igtoken serve once with this version: it applies migrations at start',
+          'run npx igtoken serve once with this version: it applies migrations at start',
         ),
         store,
       }
@@ -292,6 +303,41 @@ export async function checkDatabase(
   }
 }
 
+/** Why the data folder cannot be written, said with the variables that move it and the fix. */
+export interface FolderProblem {
+  readonly detail: string
+  readonly fix: string
+}
+
+/**
+ * Whether the service could create files in `folder` (creating the folder itself when missing):
+ * the nearest existing ancestor must be a writable folder. `null` when it could; otherwise what
+ * is wrong with which folder, and the fix (IGTOKEN_DATA_DIR / IGTOKEN_DATABASE_URL or the owner).
+ */
+export function folderNotWritable(folder: string): FolderProblem | null {
+  let at = resolve(folder)
+  while (!existsSync(at) && dirname(at) !== at) at = dirname(at)
+  const fix = `make ${at} writable by this user (chown or chmod u+w), or point IGTOKEN_DATA_DIR (or IGTOKEN_DATABASE_URL) at a folder this user may write`
+  let isFolder: boolean
+  try {
+    isFolder = statSync(at).isDirectory()
+  } catch {
+    isFolder = false
+  }
+  if (!isFolder) {
+    return {
+      detail: `the data folder ${resolve(folder)} cannot be created: ${at} is not a folder`,
+      fix: `point IGTOKEN_DATA_DIR (or IGTOKEN_DATABASE_URL) at a folder this user may write, or move the file ${at} away`,
+    }
+  }
+  try {
+    accessSync(at, constants.W_OK | constants.X_OK)
+    return null
+  } catch {
+    return { detail: `the data folder ${resolve(folder)} is not writable (${at})`, fix }
+  }
+}
+
 /** Whether the keyring opens every sealed token and webhook secret (`checkKeysOpenEverything`). */
 export async function checkKeys(store: StoreContext, keyring: Keyring): Promise<CheckResult> {
   const title = 'the encryption keys open every stored token'
@@ -305,7 +351,7 @@ export async function checkKeys(store: StoreContext, keyring: Keyring): Promise<
       title,
       'fail',
       `secrets are sealed with key id(s) ${report.missingKeyIds.join(', ')}, which IGTOKEN_ENCRYPTION_KEYS does not hold`,
-      'add those keys back to IGTOKEN_ENCRYPTION_KEYS (after the new one), then run igtoken rotate-keys to move everything to the first key',
+      'add those keys back to IGTOKEN_ENCRYPTION_KEYS (after the new one), then run npx igtoken rotate-keys to move everything to the first key',
     )
   }
   if (report.undecryptableKeyIds.length > 0) {

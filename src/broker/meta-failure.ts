@@ -80,7 +80,7 @@ function fromMetaApiError(
     return fail('needs_reauth', `Meta no longer accepts this account's token: ${error.message}`, {
       cause: error,
       reason: 'token_dead',
-      hint: 'the person must connect the account again (the connect page, or igtoken login)',
+      hint: 'the person must connect the account again (the connect page, or npx igtoken login)',
     })
   }
   if (error.action === 'retry-later') {
@@ -167,7 +167,7 @@ function fromBrokerError(error: BrokerError, step: MetaFailureStep): ServiceErro
       return fail('invalid_request', `${error.message}${after}`, {
         cause: error,
         reason: 'token_dead',
-        hint: 'an expired token cannot be refreshed: connect the account again (igtoken login)',
+        hint: 'an expired token cannot be refreshed: connect the account again (npx igtoken login)',
       })
     case 'IGB_NO_INSTAGRAM_ACCOUNT':
       return fail('code_rejected', error.message, {
@@ -189,13 +189,13 @@ function fromBrokerError(error: BrokerError, step: MetaFailureStep): ServiceErro
         return fail('needs_reauth', `${error.message}${after}`, {
           cause: error,
           reason: 'token_dead',
-          hint: 'the person must connect the account again (the connect page, or igtoken login)',
+          hint: 'the person must connect the account again (the connect page, or npx igtoken login)',
         })
       }
       return fail('meta_error', `Meta's answer could not be used: ${error.message}${after}`, {
         cause: error,
         reason: error.code,
-        hint: 'try again; if it persists, report it with the output of igtoken doctor',
+        hint: 'try again; if it persists, report it with the output of npx igtoken doctor',
       })
   }
 }

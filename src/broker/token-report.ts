@@ -90,12 +90,12 @@ function refreshWindow(
   now: number,
 ): TokenReport['refresh'] {
   const none = (note: string) => ({ possibleNow: false, from: null, until: null, note })
-  if (!valid) return none('Meta no longer accepts this token: run igtoken login again')
+  if (!valid) return none('Meta no longer accepts this token: run npx igtoken login again')
   if (!getFlavor(flavor).refreshable) {
     return none(
       kind === 'page'
         ? 'Page tokens from a long-lived user token do not expire and have no refresh grant'
-        : 'Facebook user tokens have no refresh grant: run igtoken login again before they expire',
+        : 'Facebook user tokens have no refresh grant: run npx igtoken login again before they expire',
     )
   }
   if (kind === 'short-lived') {
@@ -111,7 +111,7 @@ function refreshWindow(
       possibleNow: null,
       from,
       until,
-      note: 'Meta does not say when an Instagram token was issued; it refreshes tokens at least 24 hours old (pipe the JSON of igtoken login --json to know)',
+      note: 'Meta does not say when an Instagram token was issued; it refreshes tokens at least 24 hours old (pipe the JSON of npx igtoken login --json to know)',
     }
   }
   if (now < from) {
@@ -122,5 +122,5 @@ function refreshWindow(
       note: 'too young: Meta refreshes tokens at least 24 hours old',
     }
   }
-  return { possibleNow: true, from, until, note: 'Meta will refresh it now (igtoken refresh)' }
+  return { possibleNow: true, from, until, note: 'Meta will refresh it now (npx igtoken refresh)' }
 }

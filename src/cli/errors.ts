@@ -105,10 +105,10 @@ export interface CliFailure {
 /** Exit code and fix of each domain error code: the CLI's one mapping of them. */
 const SERVICE_FAILURES: Readonly<Record<ServiceErrorCode, { exit: ExitCode; fix?: string }>> = {
   unauthorized: { exit: EXIT.failure },
-  not_found: { exit: EXIT.failure, fix: 'check the id (igtoken accounts list)' },
+  not_found: { exit: EXIT.failure, fix: 'check the id (npx igtoken accounts list)' },
   needs_reauth: {
     exit: EXIT.failure,
-    fix: 'connect the account again (/connect or igtoken login --save)',
+    fix: 'connect the account again (/connect or npx igtoken login --save)',
   },
   account_inactive: { exit: EXIT.failure, fix: 'connect the account again' },
   invalid_request: { exit: EXIT.usage },
@@ -161,7 +161,9 @@ export function cliFailureOf(error: unknown): CliFailure {
   const named = error as Partial<{ name: string; code: string; fix: string; hint: string }>
   if (error instanceof Error && named.name === 'StartupError') {
     const code = named.code as StartupErrorCode
-    return { exit: EXIT.usage, code, message: error.message, fix: named.fix }
+    // A busy port may free itself: "try again" (3), as docs/cli.md's table says; the rest is 2.
+    const exit = code === 'port_busy' ? EXIT.unavailable : EXIT.usage
+    return { exit, code, message: error.message, fix: named.fix }
   }
   if (error instanceof Error && named.name === 'ServiceError') {
     const code = named.code as ServiceErrorCode

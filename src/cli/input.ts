@@ -53,7 +53,7 @@ export interface TokenInput {
 
 /**
  * Finds the token: an argument (works, but warns: arguments leak into shell history and `ps`),
- * `IGTOKEN_TOKEN`, or stdin (a bare token, or the JSON `igtoken login --json` printed).
+ * `IGTOKEN_TOKEN`, or stdin (a bare token, or the JSON `npx igtoken login --json` printed).
  *
  * @throws {CliError} usage when there is none, or when stdin is a terminal and nothing was given
  */
@@ -70,7 +70,7 @@ export async function readTokenInput(argument: string | undefined): Promise<Toke
     throw new CliError('no token given', {
       exit: EXIT.usage,
       code: 'no_token',
-      fix: 'pipe it on stdin (igtoken inspect < token.txt) or set IGTOKEN_TOKEN',
+      fix: 'pipe it on stdin (npx igtoken inspect < token.txt) or set IGTOKEN_TOKEN',
     })
   }
   const lines: string[] = []
@@ -99,7 +99,7 @@ function parseTokenText(text: string, source: TokenInput['source']): TokenInput 
       throw new CliError('the input starts with "{" but is not valid JSON', {
         exit: EXIT.usage,
         code: 'bad_token_input',
-        fix: 'give the bare token, or the JSON document "igtoken login --json" printed',
+        fix: 'give the bare token, or the JSON document "npx igtoken login --json" printed',
       })
     }
     const doc = (typeof parsed === 'object' && parsed !== null ? parsed : {}) as Record<
@@ -111,7 +111,7 @@ function parseTokenText(text: string, source: TokenInput['source']): TokenInput 
       throw new CliError('the JSON input has no "access_token"', {
         exit: EXIT.usage,
         code: 'bad_token_input',
-        fix: 'give the bare token, or the JSON document "igtoken login --json" printed',
+        fix: 'give the bare token, or the JSON document "npx igtoken login --json" printed',
       })
     }
     const instant = (name: string): number | undefined => {

@@ -1,9 +1,16 @@
 #!/usr/bin/env node
+import { readFileSync } from 'node:fs'
 import { Command, CommanderError } from 'commander'
 import { EXIT } from './exit-codes.js'
 import { reportError } from './output.js'
 import type { LoginOptions } from './commands/login.js'
 import type { RefreshOptions } from './commands/refresh.js'
+
+/** The version in package.json (two folders up from both src/cli and dist/cli). */
+function packageVersion(): string {
+  const raw = readFileSync(new URL('../../package.json', import.meta.url), 'utf8')
+  return (JSON.parse(raw) as { version: string }).version
+}
 
 // Each action imports its module only when it runs, so `igtoken --help` loads no database driver,
 // server or browser code.
@@ -12,13 +19,27 @@ const program = new Command()
   .description(
     'Instagram access-token broker: connect accounts, keep their tokens alive, serve them.',
   )
+  .version(packageVersion(), '-V, --version', 'print the version of igtoken')
   .showHelpAfterError()
   .exitOverride()
+  .addHelpText(
+    'after',
+    [
+      '',
+      'Examples (in a clone, "npx igtoken"; after npm install -g or npm link, plain "igtoken"):',
+      '  npm start                                   # the demo: service plus offline Meta',
+      '  npx igtoken login                           # a token for your own account',
+      '  npx igtoken keys create --name website      # an API key for an app',
+      '  npx igtoken doctor && npx igtoken serve     # check a real configuration, then run it',
+      '',
+      'Every command has its own --help, with an example.',
+    ].join('\n'),
+  )
 
 program
   .command('serve')
   .description('run the service (demo mode with an embedded emulator when IGTOKEN_APP_ID is unset)')
-  .addHelpText('after', '\nExample:\n  IGTOKEN_PORT=8787 igtoken serve')
+  .addHelpText('after', '\nExample:\n  IGTOKEN_PORT=8787 npx igtoken serve')
   .action(async () => {
     const { serveCommand } = await import('./commands/serve.js')
     await serveCommand()
@@ -29,7 +50,7 @@ program
   .description("run Meta's emulator alone (OAuth and Graph endpoints, offline)")
   .option('--port <port>', 'port to listen on', '8788')
   .option('--config <file>', 'JSON file with apps, users and settings')
-  .addHelpText('after', '\nExample:\n  igtoken emulator --port 8788')
+  .addHelpText('after', '\nExample:\n  npx igtoken emulator --port 8788')
   .action(async (opts: { port: string; config?: string }) => {
     const { emulatorCommand } = await import('./commands/emulator.js')
     await emulatorCommand(opts)
@@ -41,7 +62,7 @@ keys
   .description('create an API key; it is printed once')
   .requiredOption('--name <name>', 'who will use the key')
   .option('--json', 'print {"id","key"} as JSON')
-  .addHelpText('after', '\nExample:\n  igtoken keys create --name website --json')
+  .addHelpText('after', '\nExample:\n  npx igtoken keys create --name website --json')
   .action(async (opts: { name: string; json?: boolean }) => {
     const { keysCreateCommand } = await import('./commands/keys.js')
     await keysCreateCommand(opts)
@@ -50,7 +71,7 @@ keys
   .command('list')
   .description('list API keys (never the keys themselves)')
   .option('--json', 'print JSON')
-  .addHelpText('after', '\nExample:\n  igtoken keys list --json')
+  .addHelpText('after', '\nExample:\n  npx igtoken keys list --json')
   .action(async (opts: { json?: boolean }) => {
     const { keysListCommand } = await import('./commands/keys.js')
     await keysListCommand(opts)
@@ -60,7 +81,7 @@ keys
   .description('revoke an API key')
   .argument('<id>', 'the key id shown by "keys list"')
   .option('--json', 'print JSON')
-  .addHelpText('after', '\nExample:\n  igtoken keys revoke key_abc123')
+  .addHelpText('after', '\nExample:\n  npx igtoken keys revoke key_abc123')
   .action(async (id: string, opts: { json?: boolean }) => {
     const { keysRevokeCommand } = await import('./commands/keys.js')
     await keysRevokeCommand(id, opts)
@@ -71,7 +92,7 @@ program
   .description('print a new encryption key for IGTOKEN_ENCRYPTION_KEYS')
   .addHelpText(
     'after',
-    '\nExample:\n  echo "IGTOKEN_ENCRYPTION_KEYS=$(igtoken encryption-key)" >> .env',
+    '\nExample:\n  echo "IGTOKEN_ENCRYPTION_KEYS=$(npx igtoken encryption-key)" >> .env',
   )
   .action(async () => {
     const { encryptionKeyCommand } = await import('./commands/encryption-key.js')
@@ -82,7 +103,7 @@ program
   .command('rotate-keys')
   .description('re-encrypt every stored secret under the first key of IGTOKEN_ENCRYPTION_KEYS')
   .option('--json', 'print JSON')
-  .addHelpText('after', '\nExample:\n  IGTOKEN_ENCRYPTION_KEYS=new:…,old:… igtoken rotate-keys')
+  .addHelpText('after', '\nExample:\n  IGTOKEN_ENCRYPTION_KEYS=new:…,old:… npx igtoken rotate-keys')
   .action(async (opts: { json?: boolean }) => {
     const { rotateKeysCommand } = await import('./commands/rotate-keys.js')
     await rotateKeysCommand(opts)
@@ -109,12 +130,15 @@ program
   .option('--paste', 'do not listen: paste the address the browser lands on')
   .option('--save', "store the token in the service's database (same encryption)")
   .option('--label <label>', 'label of the saved account (with --save)')
-  .option('--out <file>', 'write the token to FILE with mode 0600 (JSON when FILE ends in .json)')
+  .option(
+    '--out <file>',
+    'write the token to FILE with mode 0600 (JSON when FILE ends in .json); a bare name goes to the config folder',
+  )
   .option('--timeout <minutes>', 'give up waiting for the redirect after this long', '10')
   .option('--json', 'print the result as JSON')
   .addHelpText(
     'after',
-    '\nExamples:\n  igtoken login\n  IGTOKEN_APP_SECRET=… igtoken login --app-id 1234567890 --out token.json\n  igtoken login --paste            # over SSH: paste the address the browser lands on',
+    '\nExamples:\n  npx igtoken login\n  IGTOKEN_APP_SECRET=… npx igtoken login --app-id 1234567890 --out token.json\n  npx igtoken login --paste            # over SSH: paste the address the browser lands on',
   )
   .action(async (opts: LoginOptions) => {
     const { loginCommand } = await import('./commands/login.js')
@@ -129,7 +153,7 @@ program
   .option('--json', 'print JSON')
   .addHelpText(
     'after',
-    '\nExamples:\n  igtoken inspect < token.json\n  IGTOKEN_TOKEN=IGAA… igtoken inspect --json',
+    '\nExamples:\n  npx igtoken inspect < token.json\n  IGTOKEN_TOKEN=IGAA… npx igtoken inspect --json',
   )
   .action(async (token: string | undefined, opts: { flavor?: string; json?: boolean }) => {
     const { inspectCommand } = await import('./commands/inspect.js')
@@ -149,7 +173,7 @@ program
   .option('--json', 'print JSON')
   .addHelpText(
     'after',
-    '\nExamples:\n  igtoken refresh < token.txt > new-token.txt\n  igtoken refresh --out token.json < token.json',
+    '\nExamples:\n  npx igtoken refresh < token.txt > new-token.txt\n  npx igtoken refresh --out token.json < ~/.config/igtoken/token.json',
   )
   .action(async (token: string | undefined, opts: RefreshOptions) => {
     const { refreshCommand } = await import('./commands/refresh.js')
@@ -162,7 +186,7 @@ accounts
   .description('list accounts (never their tokens)')
   .option('--status <status>', 'only active, needs_reauth, revoked or expired')
   .option('--json', 'print JSON')
-  .addHelpText('after', '\nExample:\n  igtoken accounts list --status needs_reauth')
+  .addHelpText('after', '\nExample:\n  npx igtoken accounts list --status needs_reauth')
   .action(async (opts: { status?: string; json?: boolean }) => {
     const { accountsListCommand } = await import('./commands/accounts.js')
     await accountsListCommand(opts)
@@ -172,7 +196,7 @@ accounts
   .description('one account in detail')
   .argument('<id>', 'the account id (acc_…)')
   .option('--json', 'print JSON')
-  .addHelpText('after', '\nExample:\n  igtoken accounts show acc_01h… --json')
+  .addHelpText('after', '\nExample:\n  npx igtoken accounts show acc_01h… --json')
   .action(async (id: string, opts: { json?: boolean }) => {
     const { accountsShowCommand } = await import('./commands/accounts.js')
     await accountsShowCommand(id, opts)
@@ -185,7 +209,7 @@ accounts
   .option('--json', 'print JSON')
   .addHelpText(
     'after',
-    '\nExamples:\n  igtoken accounts refresh acc_01h…\n  igtoken accounts refresh --all',
+    '\nExamples:\n  npx igtoken accounts refresh acc_01h…\n  npx igtoken accounts refresh --all',
   )
   .action(async (ids: string[], opts: { all?: boolean; json?: boolean }) => {
     const { accountsRefreshCommand } = await import('./commands/accounts.js')
@@ -197,7 +221,7 @@ accounts
   .argument('<id>', 'the account id')
   .option('--yes', 'do not ask (required when not on a terminal)')
   .option('--json', 'print JSON')
-  .addHelpText('after', '\nExample:\n  igtoken accounts delete acc_01h… --yes')
+  .addHelpText('after', '\nExample:\n  npx igtoken accounts delete acc_01h… --yes')
   .action(async (id: string, opts: { yes?: boolean; json?: boolean }) => {
     const { accountsDeleteCommand } = await import('./commands/accounts.js')
     await accountsDeleteCommand(id, opts)
@@ -207,7 +231,7 @@ program
   .command('doctor')
   .description('check the configuration before going live; exit 1 when a check fails')
   .option('--json', 'print JSON')
-  .addHelpText('after', '\nExample:\n  igtoken doctor && igtoken serve')
+  .addHelpText('after', '\nExample:\n  npx igtoken doctor && npx igtoken serve')
   .action(async (opts: { json?: boolean }) => {
     const { doctorCommand } = await import('./commands/doctor.js')
     await doctorCommand(opts)
@@ -227,7 +251,7 @@ webhooks
   .option('--json', 'print JSON')
   .addHelpText(
     'after',
-    '\nExample:\n  openssl rand -hex 32 | igtoken webhooks add https://example.com/hooks --secret -',
+    '\nExample:\n  openssl rand -hex 32 | npx igtoken webhooks add https://example.com/hooks --secret -',
   )
   .action(async (url: string, opts: { secret?: string; events?: string; json?: boolean }) => {
     const { webhooksAddCommand } = await import('./commands/webhooks.js')
@@ -237,7 +261,7 @@ webhooks
   .command('list')
   .description('list subscribers (never their secrets)')
   .option('--json', 'print JSON')
-  .addHelpText('after', '\nExample:\n  igtoken webhooks list --json')
+  .addHelpText('after', '\nExample:\n  npx igtoken webhooks list --json')
   .action(async (opts: { json?: boolean }) => {
     const { webhooksListCommand } = await import('./commands/webhooks.js')
     await webhooksListCommand(opts)
@@ -247,7 +271,7 @@ webhooks
   .description('remove a subscriber and its deliveries')
   .argument('<id>', 'the subscriber id shown by "webhooks list"')
   .option('--json', 'print JSON')
-  .addHelpText('after', '\nExample:\n  igtoken webhooks remove whk_abc123')
+  .addHelpText('after', '\nExample:\n  npx igtoken webhooks remove whk_abc123')
   .action(async (id: string, opts: { json?: boolean }) => {
     const { webhooksRemoveCommand } = await import('./commands/webhooks.js')
     await webhooksRemoveCommand(id, opts)
@@ -271,7 +295,7 @@ feeds
   .option('--json', 'print JSON')
   .addHelpText(
     'after',
-    '\nExample:\n  igtoken feeds add --account acc_abc123 --origin https://www.example.com --limit 9',
+    '\nExample:\n  npx igtoken feeds add --account acc_abc123 --origin https://www.example.com --limit 9',
   )
   .action(
     async (opts: {
@@ -289,7 +313,7 @@ feeds
   .command('list')
   .description('list published feeds')
   .option('--json', 'print JSON')
-  .addHelpText('after', '\nExample:\n  igtoken feeds list --json')
+  .addHelpText('after', '\nExample:\n  npx igtoken feeds list --json')
   .action(async (opts: { json?: boolean }) => {
     const { feedsListCommand } = await import('./commands/feeds.js')
     await feedsListCommand(opts)
@@ -299,7 +323,7 @@ feeds
   .description('unpublish a feed; its URL answers 404 from then on')
   .argument('<id>', 'the feed id shown by "feeds list"')
   .option('--json', 'print JSON')
-  .addHelpText('after', '\nExample:\n  igtoken feeds remove feed_abc123')
+  .addHelpText('after', '\nExample:\n  npx igtoken feeds remove feed_abc123')
   .action(async (id: string, opts: { json?: boolean }) => {
     const { feedsRemoveCommand } = await import('./commands/feeds.js')
     await feedsRemoveCommand(id, opts)
@@ -311,7 +335,7 @@ program
     'refresh tokens and deliver webhooks without serving HTTP (run several against one database)',
   )
   .option('--once', 'run one round and exit (prints a summary)')
-  .addHelpText('after', '\nExample:\n  IGTOKEN_REFRESH_CONCURRENCY=50 igtoken worker')
+  .addHelpText('after', '\nExample:\n  IGTOKEN_REFRESH_CONCURRENCY=50 npx igtoken worker')
   .action(async (opts: { once?: boolean }) => {
     const { workerCommand } = await import('./commands/worker.js')
     await workerCommand(opts)
@@ -327,7 +351,7 @@ program
   .option('--json', 'print the per-table counts as JSON')
   .addHelpText(
     'after',
-    '\nStop every igtoken process first. Example:\n  igtoken migrate --from sqlite:./data/igtoken.db --to postgres://igtoken@db/igtoken',
+    '\nStop every igtoken process first. Example:\n  npx igtoken migrate --from sqlite:./data/igtoken.db --to postgres://igtoken@db/igtoken',
   )
   .action(
     async (opts: {

@@ -1,8 +1,21 @@
 import { randomBytes } from 'node:crypto'
-import { chmodSync, renameSync, rmSync, writeFileSync } from 'node:fs'
-import { basename, dirname, join } from 'node:path'
+import { chmodSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { basename, dirname, join, sep } from 'node:path'
+import { configDir } from './config-dir.js'
 import { EXIT } from './exit-codes.js'
 import { CliError } from './output.js'
+
+/**
+ * Where `--out FILE` writes: a bare file name goes to the config folder (`IGTOKEN_CONFIG_DIR`, else
+ * `~/.config/igtoken`, made 0700), so `--out token.json` run inside a clone never drops a live token
+ * into the repository; a path with a folder (`./token.json`, `/tmp/t.json`) is used as given.
+ */
+export function tokenFilePath(out: string, env: NodeJS.ProcessEnv = process.env): string {
+  if (out.includes('/') || out.includes(sep)) return out
+  const folder = configDir(env)
+  mkdirSync(folder, { recursive: true, mode: 0o700 })
+  return join(folder, out)
+}
 
 /**
  * Writes a token file readable by its owner only (0600). It goes to a temporary file in the same

@@ -47,7 +47,7 @@ function parseStatus(value: string | undefined): AccountStatus | undefined {
   return found
 }
 
-/** `igtoken accounts list [--status S] [--json]`: never a token. */
+/** `npx igtoken accounts list [--status S] [--json]`: never a token. */
 export async function accountsListCommand(opts: {
   status?: string
   json?: boolean
@@ -79,7 +79,7 @@ export async function accountsListCommand(opts: {
   }
 }
 
-/** `igtoken accounts show ID [--json]`. */
+/** `npx igtoken accounts show ID [--json]`. */
 export async function accountsShowCommand(id: string, opts: { json?: boolean }): Promise<void> {
   const { store } = await openConfiguredStore()
   try {
@@ -117,7 +117,7 @@ export async function accountsShowCommand(id: string, opts: { json?: boolean }):
 function notFound(id: string): CliError {
   return new CliError(`no account has id ${id}`, {
     code: 'not_found',
-    fix: 'list them with igtoken accounts list',
+    fix: 'list them with npx igtoken accounts list',
   })
 }
 
@@ -131,7 +131,7 @@ interface RefreshRow {
 }
 
 /**
- * `igtoken accounts refresh ID… | --all`: refreshes through the broker's TokenService (the same
+ * `npx igtoken accounts refresh ID… | --all`: refreshes through the broker's TokenService (the same
  * path as the API), one account at a time with a progress bar. Ctrl-C stops after the account in
  * hand; every finished refresh is already saved.
  */
@@ -143,7 +143,7 @@ export async function accountsRefreshCommand(
     throw new CliError('name the accounts to refresh, or pass --all', {
       exit: EXIT.usage,
       code: 'no_accounts',
-      fix: 'igtoken accounts refresh acc_… or igtoken accounts refresh --all',
+      fix: 'npx igtoken accounts refresh acc_… or npx igtoken accounts refresh --all',
     })
   }
   if (ids.length > 0 && opts.all === true) {
@@ -219,7 +219,7 @@ export async function accountsRefreshCommand(
 }
 
 /**
- * `igtoken accounts delete ID [--yes]`: removes the account and its tokens (events stay). Asks
+ * `npx igtoken accounts delete ID [--yes]`: removes the account and its tokens (events stay). Asks
  * first on a terminal; scripts must pass `--yes`.
  */
 export async function accountsDeleteCommand(

@@ -19,7 +19,7 @@ import { printJson } from '../output.js'
 import { paintFor } from '../terminal.js'
 
 /**
- * `igtoken doctor [--json]`: checks a configuration before going live. Changes nothing (it does
+ * `npx igtoken doctor [--json]`: checks a configuration before going live. Changes nothing (it does
  * not even migrate). Exit 1 when any check fails.
  */
 export async function doctorCommand(opts: { json?: boolean }): Promise<void> {
@@ -59,7 +59,7 @@ async function runChecks(config: Config): Promise<CheckResult[]> {
       id: 'meta_answers',
       title: 'Meta answers',
       status: 'skip',
-      detail: 'demo mode: the emulator runs inside igtoken serve',
+      detail: 'demo mode: the emulator runs inside npx igtoken serve',
       fix: null,
     })
   } else {
@@ -98,16 +98,26 @@ async function keysCheck(config: Config, store: StoreContext | undefined): Promi
     keyring = openKeyring(config, { createDemoKey: false })
   } catch (error) {
     const missing = config.encryptionKeys === undefined
+    if (missing && config.demo) {
+      // A first demo start: serve writes the demo key into the data folder itself.
+      return {
+        id: 'keys',
+        title,
+        status: 'note',
+        detail: `demo mode: npx igtoken serve creates the demo key in ${config.dataDir} at start`,
+        fix: null,
+      }
+    }
     return {
       id: 'keys',
       title,
-      status: missing && config.demo ? 'warn' : 'fail',
+      status: 'fail',
       detail: missing
         ? 'IGTOKEN_ENCRYPTION_KEYS is not set'
         : `IGTOKEN_ENCRYPTION_KEYS does not parse: ${error instanceof Error ? error.message : ''}`,
       fix: missing
-        ? 'set it (igtoken encryption-key makes one); keep it secret and backed up'
-        : 'use comma-separated kid:base64 keys, the new one first (igtoken encryption-key)',
+        ? 'set it (npx igtoken encryption-key makes one); keep it secret and backed up'
+        : 'use comma-separated kid:base64 keys, the new one first (npx igtoken encryption-key)',
     }
   }
   if (store === undefined) {
@@ -120,6 +130,7 @@ function print(checks: readonly CheckResult[], failed: number): void {
   const paint = paintFor(process.stdout)
   const mark = {
     pass: paint.ok('pass'),
+    note: paint.dim('note'),
     warn: paint.warn('warn'),
     fail: paint.fail('FAIL'),
     skip: paint.dim('skip'),

@@ -5,7 +5,7 @@ import { EXIT } from '../exit-codes.js'
 import { openConfiguredStore } from '../open-store.js'
 import { CliError, printJson } from '../output.js'
 
-/** `igtoken feeds add --account ID [--limit N] [--origin URL…] [--label TEXT] [--json]`. */
+/** `npx igtoken feeds add --account ID [--limit N] [--origin URL…] [--label TEXT] [--json]`. */
 export async function feedsAddCommand(opts: {
   account: string
   limit?: string
@@ -19,7 +19,7 @@ export async function feedsAddCommand(opts: {
     if (account === undefined) {
       throw new CliError(`no account has id ${opts.account}`, {
         code: 'not_found',
-        fix: 'see the ids with "igtoken accounts list"',
+        fix: 'see the ids with "npx igtoken accounts list"',
       })
     }
     const limit = opts.limit === undefined ? config.feeds.defaultItems : Number(opts.limit)
@@ -62,7 +62,7 @@ export async function feedsAddCommand(opts: {
   }
 }
 
-/** `igtoken feeds list [--json]`. */
+/** `npx igtoken feeds list [--json]`. */
 export async function feedsListCommand(opts: { json?: boolean }): Promise<void> {
   const { config, store } = await openConfiguredStore()
   try {
@@ -95,7 +95,7 @@ export async function feedsListCommand(opts: { json?: boolean }): Promise<void> 
   }
 }
 
-/** `igtoken feeds remove ID [--json]`: its URL answers 404 from then on. */
+/** `npx igtoken feeds remove ID [--json]`: its URL answers 404 from then on. */
 export async function feedsRemoveCommand(id: string, opts: { json?: boolean }): Promise<void> {
   const { store } = await openConfiguredStore()
   try {

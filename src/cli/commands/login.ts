@@ -9,6 +9,7 @@ import { CliError, say } from '../output.js'
 import { paintFor } from '../terminal.js'
 import { dialogFailure, finish, loginFailure, openSaver } from '../login/finish.js'
 import type { LoginOptions } from '../login/options.js'
+import { tokenFilePath } from '../token-file.js'
 import {
   askAppId,
   askFlavor,
@@ -26,8 +27,10 @@ export type { LoginOptions } from '../login/options.js'
  * `igtoken login`: one person, one token, no service. Asks for what is missing, catches Meta's
  * redirect on a local listener (or takes the pasted address), and prints a long-lived token.
  */
-export async function loginCommand(opts: LoginOptions): Promise<void> {
+export async function loginCommand(given: LoginOptions): Promise<void> {
   const env = process.env
+  const opts: LoginOptions =
+    given.out === undefined ? given : { ...given, out: tokenFilePath(given.out, env) }
   const interactive = process.stdin.isTTY && process.stderr.isTTY
   const prompts: Prompts | undefined = interactive ? await import('@clack/prompts') : undefined
   const paint = paintFor(process.stderr)

@@ -6,7 +6,7 @@ import { metaFailure } from '../meta-failure.js'
 import { cliMetaClient, parseFlavor } from '../meta-client.js'
 import { CliError, printJson } from '../output.js'
 import { relativeTime } from '../terminal.js'
-import { tokenFileContent, writeTokenFile } from '../token-file.js'
+import { tokenFileContent, tokenFilePath, writeTokenFile } from '../token-file.js'
 
 /** Options of `igtoken refresh`. */
 export interface RefreshOptions {
@@ -17,13 +17,15 @@ export interface RefreshOptions {
 }
 
 /**
- * `igtoken refresh [TOKEN]`: trades a long-lived Instagram token for a fresh one (60 days from
+ * `npx igtoken refresh [TOKEN]`: trades a long-lived Instagram token for a fresh one (60 days from
  * now). The new token goes to stdout, or to `--out FILE` (mode 0600).
  */
 export async function refreshCommand(
   argument: string | undefined,
-  opts: RefreshOptions,
+  given: RefreshOptions,
 ): Promise<void> {
+  const opts: RefreshOptions =
+    given.out === undefined ? given : { ...given, out: tokenFilePath(given.out) }
   const input = await readTokenInput(argument)
   const settings = loadCliSettings()
   const flavor = parseFlavor(opts.flavor ?? input.flavor ?? settings.flavor, '--flavor')
@@ -31,7 +33,7 @@ export async function refreshCommand(
     throw new CliError(`${getFlavor(flavor).title} tokens have no refresh grant`, {
       exit: EXIT.usage,
       code: 'not_refreshable',
-      fix: 'run igtoken login again before the token expires',
+      fix: 'run npx igtoken login again before the token expires',
     })
   }
   const meta = cliMetaClient({ flavor, settings })

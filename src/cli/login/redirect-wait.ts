@@ -112,7 +112,7 @@ export class RedirectWait {
         this.showPage({
           status: 400,
           title: 'Sign-in cancelled',
-          text: 'No token was made. Run igtoken login again to retry.',
+          text: 'No token was made. Run npx igtoken login again to retry.',
         })
       } else {
         say(
@@ -222,7 +222,7 @@ export class RedirectWait {
                 `no redirect arrived within ${Math.round(timeoutMs / 60_000)} minutes`,
                 {
                   code: 'timeout',
-                  fix: 'run igtoken login again (and check the browser page for an error from Meta)',
+                  fix: 'run npx igtoken login again (and check the browser page for an error from Meta)',
                 },
               ),
             })

@@ -97,6 +97,9 @@ describe('reading a public feed', () => {
     const etag = res.headers.get('etag')
     assert.match(etag ?? '', /^"[A-Za-z0-9_-]{27}"$/)
     assert.equal(res.headers.get('igtoken-feed-stale'), null)
+    // An embed's cache-buster is accepted; any other parameter is not.
+    assert.equal((await fetch(`${svc.url}/feeds/${feed.id}.json?_=1732000000000`)).status, 200)
+    assert.equal((await fetch(`${svc.url}/feeds/${feed.id}.json?_method=DELETE`)).status, 400)
     const text = await res.text()
     const body = JSON.parse(text) as { data: Record<string, unknown>[] }
     assert.equal(body.data.length, 3)

@@ -106,6 +106,12 @@ export function publicFeedRoutes(app: FastifyInstance, deps: { publisher: FeedPu
         description:
           'The latest media of the account, from a cache refreshed at most once per IGTOKEN_FEED_REFRESH_SECONDS. Sends `ETag` (answering 304 to a matching `If-None-Match`) and `Cache-Control`; CORS headers only for the feed’s allowed origins. When Instagram fails, the last good copy is served with `igtoken-feed-stale: true`.',
         params: feedIdParams,
+        // Embeds add cache-busters (jQuery's `cache: false` sends `_`); nothing else is read.
+        querystring: {
+          type: 'object',
+          properties: { _: { type: 'string', maxLength: 64 } },
+          additionalProperties: false,
+        },
         response: {
           200: {
             type: 'object',

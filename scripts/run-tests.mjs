@@ -24,7 +24,7 @@ const filters = process.argv.slice(2)
 // Chromium, or fewer tests than the suite is known to hold. Locally these are allowed and said.
 const strict = process.env.CI === 'true' || process.env.IGTOKEN_TEST_STRICT === '1'
 // The suite's size when this line was last raised; a run of the whole suite below it lost tests.
-const MIN_TESTS = 480
+const MIN_TESTS = 880
 // No single test may hang the run: node:test cancels it (and counts it failed) after this long.
 // node:test applies it to each file as a whole too, and the scale suite runs minutes when loaded.
 const TEST_TIMEOUT_MS = Number(process.env.IGTOKEN_TEST_TIMEOUT_MS ?? 600_000)

@@ -44,7 +44,7 @@ test('the going-live .env steps, pasted in order, write a 0600 .env the service 
     assert.equal(config.publicUrl, 'https://tokens.example.com')
     assert.equal(config.redirectUri, 'https://tokens.example.com/callback')
     assert.ok(config.encryptionKeys !== undefined, 'the encryption key was exported into .env')
-    assert.equal(config.trustProxy, true)
+    assert.deepEqual(config.trustProxy, ['127.0.0.1'])
     assert.equal(config.metaAppSecret, 'the-meta-app-secret')
     // Checked a second way: the raw line is KEY=kid:base64 of 32 bytes.
     const line = /^IGTOKEN_ENCRYPTION_KEYS=([^:\n]+):([A-Za-z0-9+/=]+)$/m.exec(

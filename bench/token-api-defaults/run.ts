@@ -8,7 +8,6 @@ import autocannon from 'autocannon'
 import { spawn } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
@@ -21,24 +20,12 @@ import {
   parseKeyring,
 } from '../../src/store/index.js'
 import { seedAccounts } from '../million/seed.js'
+import { freePort } from '../../test/helpers/ports.js'
 
 const ACCOUNTS = Number(process.env['BENCH_ACCOUNTS'] ?? 10_000)
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 8)
 const CONNECTIONS = 50
 const root = new URL('../../', import.meta.url).pathname
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      server.close(() => {
-        resolve(typeof address === 'object' && address ? address.port : 0)
-      })
-    })
-  })
-}
 
 async function stop(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null) return

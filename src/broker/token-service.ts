@@ -90,9 +90,8 @@ export class TokenService {
    * @throws {ServiceError} `not_found`, `needs_reauth`/`account_inactive` (409), `meta_error` (502)
    */
   async getToken(accountId: string): Promise<ServedToken> {
-    const cached = this.#cache.get(accountId)
-    if (cached !== undefined && !this.#dueOnRead(cached, this.#ctx.now())) return cached
-    // Concurrent reads of one account share one query and one decryption.
+    // A cached token is served as is (a refresh due on read starts when the entry is reloaded);
+    // concurrent reads of an uncached account share one query and one decryption.
     const served = await this.#cache.load(accountId, () => this.#current(accountId))
     if (served === undefined) throw new ServiceError('not_found', 'no account has this id')
     return served

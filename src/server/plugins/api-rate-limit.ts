@@ -4,8 +4,8 @@ import type {
   onRequestHookHandler,
   onResponseHookHandler,
 } from 'fastify'
-import { createHash } from 'node:crypto'
 import { ServiceError } from '../../broker/service-error.js'
+import { sha256Hex } from '../../store/index.js'
 import { errorBody } from '../respond.js'
 
 /** How rate limits are counted; see {@link apiRateLimits}. */
@@ -52,9 +52,7 @@ export function apiRateLimits(options: ApiRateLimitOptions): {
   return {
     keyGenerator: (request) => {
       const key = bearerKey(request)
-      return key === undefined
-        ? request.ip
-        : `key:${createHash('sha256').update(key).digest('base64url')}`
+      return key === undefined ? request.ip : `key:${sha256Hex(key)}`
     },
     max: (_request, key) => (key.startsWith('key:') ? options.perKey : options.perAddress),
     onRequest: (request: FastifyRequest, reply: FastifyReply, done: () => void) => {

@@ -1,5 +1,6 @@
 import { AuthorizationDeniedError, BrokerError, MetaApiError, getFlavor } from '../meta/index.js'
 import type { FlavorName } from '../meta/index.js'
+import { BrokerErrorLike } from './refresh-decide.js'
 import { ServiceError } from './service-error.js'
 import type { ServiceErrorCode } from './service-error.js'
 
@@ -58,6 +59,7 @@ export function metaFailure(error: unknown, context: MetaFailureContext = {}): S
       },
     )
   }
+  if (error instanceof BrokerErrorLike) return fromOtherRunner(error)
   if (error instanceof MetaApiError) return fromMetaApiError(error, step, context)
   if (error instanceof BrokerError) return fromBrokerError(error, step)
   if (
@@ -67,6 +69,23 @@ export function metaFailure(error: unknown, context: MetaFailureContext = {}): S
     return fail('invalid_request', error.message, { cause: error, reason: 'invalid_argument' })
   }
   return fail('internal', 'something went wrong on our side', { cause: error, reason: 'internal' })
+}
+
+/** A refresh held or failed by another runner, rebuilt from what it stored: not this call's. */
+function fromOtherRunner(error: BrokerErrorLike): ServiceError {
+  if (error.code === 'busy') {
+    return fail('busy', 'another process is refreshing this token; try again later', {
+      cause: error,
+      reason: 'retry_later',
+      retryAfterSeconds: 5,
+    })
+  }
+  const unreachable = error.code === 'IGB_TIMEOUT' || error.code === 'IGB_NETWORK'
+  return fail(
+    unreachable ? 'meta_unreachable' : 'meta_error',
+    `a refresh running elsewhere did not succeed (${error.code}); the stored token is unchanged`,
+    { cause: error, reason: unreachable ? 'meta_unreachable' : 'retry_later' },
+  )
 }
 
 function fromMetaApiError(
@@ -218,7 +237,7 @@ function signInChecklist(context: MetaFailureContext): string {
 function fail(
   code: ServiceErrorCode,
   message: string,
-  options: { cause: unknown; reason: string; hint?: string },
+  options: { cause: unknown; reason: string; hint?: string; retryAfterSeconds?: number },
 ): ServiceError {
   return new ServiceError(code, message, options)
 }

@@ -4,7 +4,7 @@ import { ExpiringCache, SingleFlight } from './cache/index.js'
 import type { BrokerContext } from './context.js'
 import type { Change } from './effects/change-hub.js'
 import { inTransaction } from './effects/transaction.js'
-import { BrokerErrorLike, TokenRefresher } from './refresh-token.js'
+import { TokenRefresher } from './refresh-token.js'
 import type { RefreshOutcome, RefreshResult, RefreshTrigger } from './refresh-token.js'
 import { metaFailure } from './meta-failure.js'
 import { mayRefresh } from './refresh-policy.js'
@@ -277,21 +277,5 @@ export class TokenService {
 }
 
 function refreshFailure(error: unknown): ServiceError {
-  // A refresh held or failed by another runner: not a Meta failure of this call.
-  if (error instanceof BrokerErrorLike) {
-    if (error.code === 'busy') {
-      return new ServiceError('busy', 'another process is refreshing this token; try again later', {
-        retryAfterSeconds: 5,
-        cause: error,
-      })
-    }
-    return new ServiceError(
-      error.code === 'IGB_TIMEOUT' || error.code === 'IGB_NETWORK'
-        ? 'meta_unreachable'
-        : 'meta_error',
-      `a refresh running elsewhere did not succeed (${error.code}); the stored token is unchanged`,
-      { cause: error },
-    )
-  }
   return metaFailure(error, { step: 'refresh' })
 }

@@ -115,14 +115,6 @@ export class FeedPublisher {
     return entry?.copy
   }
 
-  /**
-   * Forgets a feed's cached copy. Use cases publish their changes on `ctx.changes`, which does
-   * this; kept for callers that changed a feed outside a use case.
-   */
-  invalidate(feedId: string): void {
-    this.#cache.delete(feedId)
-  }
-
   #forget(change: Change): void {
     if (change.kind === 'feed') this.#cache.delete(change.feedId)
     else if (change.kind === 'account') {

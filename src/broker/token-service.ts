@@ -179,14 +179,6 @@ export class TokenService {
     return this.#refreshes.run(accountId, () => this.#refresh(accountId, trigger))
   }
 
-  /**
-   * Forgets a cached token. Use cases publish their changes on `ctx.changes`, which does this;
-   * kept for callers that changed an account outside a use case.
-   */
-  invalidate(accountId: string): void {
-    this.#cache.delete(accountId)
-  }
-
   #forget(change: Change): void {
     if (change.kind === 'account') this.#cache.delete(change.accountId)
     else if (change.kind === 'all') this.#cache.clear()
@@ -217,7 +209,7 @@ export class TokenService {
       })
     }
     const result = await this.#refresher.refreshNow(row, trigger)
-    this.invalidate(accountId)
+    this.#cache.delete(accountId)
     return this.#served(account, result)
   }
 

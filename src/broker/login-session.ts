@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { classifyDialogResponse } from '../meta/index.js'
 import type { DialogAnswer, MetaClient, RedirectResult } from '../meta/index.js'
 import { completeLogin } from './complete-login.js'
+import { defaultLoginRedirectUri } from '../login-defaults.js'
 import type { CompletedLogin } from './complete-login.js'
 
 /** Where Meta is told to send the browser back, as the CLI reads it. */
@@ -35,13 +36,13 @@ export function checkRedirectUri(value: string): RedirectUriInfo | RedirectUriPr
   } catch {
     return {
       problem: `the redirect URI "${value}" is not an absolute URL`,
-      fix: 'give it as https://localhost:8443/callback (scheme, host, port and path)',
+      fix: `give it as ${defaultLoginRedirectUri()} (scheme, host, port and path)`,
     }
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     return {
       problem: `the redirect URI must start with https:// (or http:// for local tests), got "${url.protocol}"`,
-      fix: 'use https://localhost:8443/callback, registered exactly like that in the App Dashboard',
+      fix: `use ${defaultLoginRedirectUri()}, registered exactly like that in the App Dashboard`,
     }
   }
   if (value.includes('#')) {

@@ -11,15 +11,6 @@ import type {
   WebhookConfig,
 } from './config-types.js'
 
-export { CONFIG_VARIABLES, FLAVOR_NAMES, SSL_MODES } from './config-schema.js'
-export type {
-  DashboardConfig,
-  DatabaseConfig,
-  FeedConfig,
-  RefreshConfig,
-  WebhookConfig,
-} from './config-types.js'
-
 /** The service's configuration: read once at start, validated, frozen. */
 export interface Config {
   readonly host: string

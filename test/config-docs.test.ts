@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { test } from 'node:test'
-import { CONFIG_VARIABLES } from '../src/config.js'
+import { CONFIG_VARIABLES } from '../src/config-schema.js'
 
 test('docs/configuration.md documents every variable the service reads, and no other', () => {
   const doc = readFileSync(new URL('../docs/configuration.md', import.meta.url), 'utf8')

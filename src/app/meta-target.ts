@@ -1,14 +1,12 @@
+import { defaultLoginRedirectUri } from '../login-defaults.js'
 import type { Config } from '../config.js'
 import { getFlavor } from '../meta/index.js'
 import { StartupError } from './startup-error.js'
 
-/**
- * Where `igtoken login` listens by default (`src/cli/login/prompts.ts`: https, or http with
- * `--http`); the demo app registers both so `npx igtoken login` works against a running demo.
- */
+/** Where `igtoken login` listens by default; the demo app registers both schemes. */
 export const CLI_LOGIN_REDIRECT_URIS = [
-  'https://localhost:8443/callback',
-  'http://localhost:8443/callback',
+  defaultLoginRedirectUri('https'),
+  defaultLoginRedirectUri('http'),
 ] as const
 
 /** Where a process meets Meta: the app pair its flavor signs in with, and who answers. */

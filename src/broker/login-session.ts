@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto'
-import type { MetaClient, RedirectResult } from '../meta/index.js'
+import { classifyDialogResponse } from '../meta/index.js'
+import type { DialogAnswer, MetaClient, RedirectResult } from '../meta/index.js'
 import { completeLogin } from './complete-login.js'
+import { defaultLoginRedirectUri } from '../login-defaults.js'
 import type { CompletedLogin } from './complete-login.js'
 
 /** Where Meta is told to send the browser back, as the CLI reads it. */
@@ -34,13 +36,13 @@ export function checkRedirectUri(value: string): RedirectUriInfo | RedirectUriPr
   } catch {
     return {
       problem: `the redirect URI "${value}" is not an absolute URL`,
-      fix: 'give it as https://localhost:8443/callback (scheme, host, port and path)',
+      fix: `give it as ${defaultLoginRedirectUri()} (scheme, host, port and path)`,
     }
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     return {
       problem: `the redirect URI must start with https:// (or http:// for local tests), got "${url.protocol}"`,
-      fix: 'use https://localhost:8443/callback, registered exactly like that in the App Dashboard',
+      fix: `use ${defaultLoginRedirectUri()}, registered exactly like that in the App Dashboard`,
     }
   }
   if (value.includes('#')) {
@@ -109,47 +111,34 @@ export function startLoginSession(
   }
 }
 
-/** What the login dialog said before anyone signed in, when it refused the request itself. */
-export interface DialogProblem {
-  readonly code: 'invalid_platform_app' | 'redirect_uri_not_registered' | 'scope_refused'
-  readonly message: string
-}
-
-const DIALOG_ERRORS: readonly [RegExp, DialogProblem['code'], string][] = [
-  [/Invalid platform app|Invalid App ID/i, 'invalid_platform_app', 'Invalid platform app'],
-  [
-    /Invalid redirect_uri|URL Blocked/i,
-    'redirect_uri_not_registered',
-    'the redirect URI is not registered',
-  ],
-  [/Invalid scope|Invalid Scopes|mutually exclusive/i, 'scope_refused', 'invalid scopes'],
-]
-
 /**
  * Opens the login dialog once without cookies, as a browser would, to catch a refused app id,
  * redirect URI or scope before a person is sent there. Best effort: Meta may show a login page
- * first, and any answer it cannot read means "no problem found" (the browser shows the rest).
+ * first, and an answer that cannot be read (or no answer) is `unknown` (the browser shows the
+ * rest). The answer is classified by src/meta's `classifyDialogResponse`, never by its wording here.
  */
 export async function probeAuthorizationDialog(
   authorizationUrl: string,
   options: { readonly fetch?: typeof fetch; readonly timeoutMs?: number } = {},
-): Promise<DialogProblem | null> {
+): Promise<DialogAnswer> {
   const fetchFn = options.fetch ?? fetch
   try {
     const response = await fetchFn(authorizationUrl, {
       redirect: 'manual',
       signal: AbortSignal.timeout(options.timeoutMs ?? 5000),
     })
-    if (response.status < 400) {
+    const head = {
+      status: response.status,
+      contentType: response.headers.get('content-type'),
+      location: response.headers.get('location'),
+    }
+    // A redirect says everything in its Location.
+    if (response.status >= 300 && response.status < 400) {
       await response.body?.cancel()
-      return null
+      return classifyDialogResponse({ ...head, body: '' })
     }
-    const body = (await response.text()).slice(0, 20_000)
-    for (const [pattern, code, what] of DIALOG_ERRORS) {
-      if (pattern.test(body)) return { code, message: `Meta's login page answered: ${what}` }
-    }
-    return null
+    return classifyDialogResponse({ ...head, body: (await response.text()).slice(0, 20_000) })
   } catch {
-    return null
+    return { kind: 'unknown', status: 0 }
   }
 }

@@ -190,6 +190,20 @@ export function retryAt(
 }
 
 /**
+ * Whether a failed token's next attempt, set by {@link retryAt}, is still ahead: until then
+ * nothing calls Meta for it, a read included, so a failing Meta is not called on every read. Pure.
+ *
+ * @param token - when the last attempt failed (null: it did not) and when the next one is due
+ * @param now - epoch ms
+ */
+export function retryPending(
+  token: { readonly lastErrorAt: number | null; readonly nextRefreshAt: number | null },
+  now: number,
+): boolean {
+  return token.lastErrorAt !== null && token.nextRefreshAt !== null && token.nextRefreshAt > now
+}
+
+/**
  * Whether a token is close enough to expiry that people should be warned (`token.expiring`):
  * within `withinMs` of `expiresAt` and not yet expired. Pure.
  *

@@ -1,4 +1,4 @@
-import type { RefreshConfig, WebhookConfig } from '../config.js'
+import type { RefreshConfig, WebhookConfig } from '../config-types.js'
 import type { BrokerContext } from './context.js'
 import { RefreshEngine } from './refresh-scheduler.js'
 import { TokenRefresher, newLeaseOwner } from './refresh-token.js'

@@ -7,7 +7,7 @@ import { inTransaction } from './effects/transaction.js'
 import { TokenRefresher } from './refresh-token.js'
 import type { RefreshOutcome, RefreshResult, RefreshTrigger } from './refresh-token.js'
 import { metaFailure } from './meta-failure.js'
-import { mayRefresh } from './refresh-policy.js'
+import { mayRefresh, retryPending } from './refresh-policy.js'
 import { ServiceError } from './service-error.js'
 import { accountThrottleKey } from './throttle.js'
 import { SERVED_TOKEN_KIND, USER_TOKEN_KIND } from './token-kinds.js'
@@ -133,7 +133,7 @@ export class TokenService {
    * to slow down. So a failing or throttled Meta is not called on every read.
    */
   #mayCallNow(account: AccountRow, row: TokenRow, now: number): boolean {
-    if (row.last_error_at !== null && row.next_refresh_at !== null && row.next_refresh_at > now) {
+    if (retryPending({ lastErrorAt: row.last_error_at, nextRefreshAt: row.next_refresh_at }, now)) {
       return false
     }
     if (this.#heldElsewhere(row, now)) return false

@@ -1,7 +1,7 @@
 import type { StartupErrorCode } from '../app/startup-error.js'
 import type { ServiceErrorCode } from '../broker/service-error.js'
 import type { BrokerErrorCode } from '../meta/index.js'
-import type { StoreErrorCode } from '../store/store-error.js'
+import type { StoreErrorCode } from '../broker/types.js'
 import { EXIT } from './exit-codes.js'
 import type { ExitCode } from './exit-codes.js'
 

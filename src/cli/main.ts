@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs'
 import { Command, CommanderError } from 'commander'
+import { defaultLoginRedirectUri } from '../login-defaults.js'
 import { EXIT } from './exit-codes.js'
 import { reportError } from './output.js'
 import type { LoginOptions } from './commands/login.js'
@@ -124,7 +125,7 @@ program
   .option('--redirect-uri <uri>', 'the redirect URI registered for the app')
   .option(
     '--http',
-    'listen on http://localhost:8443/callback instead of https (only where Meta allows it)',
+    `listen on ${defaultLoginRedirectUri('http')} instead of https (only where Meta allows it)`,
   )
   .option('--no-open', 'print the address, do not open a browser')
   .option('--paste', 'do not listen: paste the address the browser lands on')

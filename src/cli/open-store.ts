@@ -4,7 +4,7 @@ import { openKeyring } from '../app/keyring.js'
 import type { BrokerContext } from '../broker/context.js'
 import { loadConfig } from '../config.js'
 import type { Config } from '../config.js'
-import type { Keyring, Store } from '../store/index.js'
+import type { Keyring, Store } from '../app/operations.js'
 
 /**
  * The `cli` runtime over the configured database and Meta (`.env` and `IGTOKEN_*` through

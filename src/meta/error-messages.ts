@@ -17,7 +17,17 @@ export interface MessageRule {
   /** `reauthorize-if-token-sent`: a token was sent and refused, else the request forgot it. */
   readonly action: ErrorAction | 'reauthorize-if-token-sent'
   readonly hint: (sentToken: SentToken) => string | null
+  /** What the text means when the login dialog says it before anyone signed in. */
+  readonly dialog?: DialogRefusal
 }
+
+/**
+ * Refusals of the login dialog itself (before anyone signs in), each with one fix: a wrong app id
+ * for the flavor, an unregistered redirect URI, a refused scope, an account without a role on an
+ * app in development mode.
+ */
+export type DialogRefusal =
+  'invalid_platform_app' | 'redirect_uri_not_registered' | 'scope_refused' | 'no_developer_role'
 
 /** Which token the failed call carried, as far as the hint and the 2500 rule care. */
 export type SentToken = 'none' | 'basic-display' | 'other'
@@ -150,18 +160,30 @@ export const MESSAGE_RULES: readonly MessageRule[] = [
     text: /invalid platform app/i,
     action: 'fix-request',
     hint: fixed(INVALID_PLATFORM_APP),
+    dialog: 'invalid_platform_app',
   },
   {
     codes: [null],
     text: /mutually exclusive|invalid scope/i,
     action: 'fix-request',
     hint: fixed(SCOPE_SPELLING),
+    dialog: 'scope_refused',
   },
   {
     codes: [null],
     text: /insufficient developer role/i,
     action: 'permission',
     hint: fixed(NO_DEVELOPER_ROLE),
+    dialog: 'no_developer_role',
+  },
+  // The dialog's own word for an unregistered redirect URI; the broader rule below also covers
+  // the exchange's redirect mismatches, which are no dialog refusal.
+  {
+    codes: [null],
+    text: /^invalid redirect_uri/i,
+    action: 'fix-request',
+    hint: none,
+    dialog: 'redirect_uri_not_registered',
   },
   {
     codes: [null],

@@ -7,6 +7,8 @@
 export type { AppSecretProof } from './appsecret-proof.js'
 export { computeAppSecretProof } from './appsecret-proof.js'
 export type { AuthorizationUrlParams } from './authorize-url.js'
+export type { DialogAnswer, DialogRefusal, DialogResponse } from './authorize-dialog.js'
+export { classifyDialogResponse } from './authorize-dialog.js'
 export type { MetaClient, MetaClientOptions } from './client.js'
 export {
   createMetaClient,

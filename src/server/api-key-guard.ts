@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import { ExpiringCache } from '../broker/cache/index.js'
 import type { BrokerContext } from '../broker/context.js'
 import { ServiceError } from '../broker/service-error.js'
-import { verifyApiKey } from '../store/index.js'
+import { verifyApiKey } from '../broker/read/api-keys.js'
 import { errorBody } from './respond.js'
 
 /** Keys remembered at most; a busy installation uses a handful. */
@@ -38,7 +38,7 @@ export function apiKeyGuard(
       key === undefined
         ? undefined
         : (known.get(key) ??
-          (await known.load(key, async () => (await verifyApiKey(ctx.store, key, ctx.now()))?.id)))
+          (await known.load(key, async () => (await verifyApiKey(ctx, key, ctx.now()))?.id)))
     if (keyId === undefined) {
       await reply
         .code(401)

@@ -12,7 +12,11 @@ import { ServiceError } from '../broker/service-error.js'
 import { SERVED_TOKEN_KIND } from '../broker/token-kinds.js'
 import type { TokenRefresher } from '../broker/refresh-token.js'
 import { TokenService } from '../broker/token-service.js'
-import { computeAccountStats, listAccountsWithTokens, migrationStatus } from '../store/index.js'
+import {
+  computeAccountStats,
+  listAccountsWithTokens,
+  migrationStatus,
+} from '../broker/read/accounts.js'
 import { loggerOptions } from './logger.js'
 import { apiRateLimits } from './plugins/api-rate-limit.js'
 import { clientErrorHandler } from './plugins/client-errors.js'
@@ -179,7 +183,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.get('/healthz', () => ({ ok: true }))
   app.get('/readyz', async (_request, reply) => {
     try {
-      const status = await migrationStatus(ctx.store)
+      const status = await migrationStatus(ctx)
       if (status.pending.length > 0) {
         return await reply.code(503).send({ ok: false, reason: 'migrations pending' })
       }
@@ -190,7 +194,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   })
   const statsGauges = accountStatsGauges(
     metrics,
-    () => computeAccountStats(ctx.store, ctx.now(), { expiryDays: EXPIRY_BUCKET_DAYS }),
+    () => computeAccountStats(ctx, ctx.now(), { expiryDays: EXPIRY_BUCKET_DAYS }),
     ctx.now,
     {
       ...(options.metricsMaxAgeMs === undefined ? {} : { maxAgeMs: options.metricsMaxAgeMs }),
@@ -211,7 +215,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     let accounts = null
     if (options.demo) {
       // Bounded: the newest 100 accounts in two queries; the dashboard pages through the rest.
-      const page = await listAccountsWithTokens(ctx.store, SERVED_TOKEN_KIND[ctx.flavor], {
+      const page = await listAccountsWithTokens(ctx, SERVED_TOKEN_KIND[ctx.flavor], {
         limit: 100,
       })
       accounts = page.items.map(({ account, token }) => {

@@ -1,7 +1,7 @@
 import type { FastifyReply } from 'fastify'
 import { ServiceError } from '../broker/service-error.js'
 import type { ServiceErrorCode } from '../broker/service-error.js'
-import { IGB_STORE_BUSY, StoreError } from '../store/index.js'
+import { IGB_STORE_BUSY, StoreError } from '../broker/types.js'
 
 /** The HTTP status of each domain error code: the one mapping of the HTTP edge. */
 export const HTTP_STATUS: Readonly<Record<ServiceErrorCode, number>> = Object.freeze({

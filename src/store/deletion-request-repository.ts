@@ -56,6 +56,24 @@ export async function getDeletionRequestByCode(
 }
 
 /**
+ * The newest deletion requests first (ties by id), for the dashboard.
+ * @param store - the store
+ * @param opts - how many at most
+ */
+export async function listDeletionRequests(
+  store: StoreContext,
+  opts: { readonly limit: number },
+): Promise<DeletionRequestRow[]> {
+  return store.db
+    .selectFrom('deletion_requests')
+    .selectAll()
+    .orderBy('requested_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(opts.limit)
+    .execute()
+}
+
+/**
  * Marks a deletion request finished.
  * @param store - the store
  * @param input - the request id, `completed` or `failed`, a short detail (redacted), and `now`

@@ -6,6 +6,7 @@ import {
   isExpiring,
   nextRefreshAt,
   retryAt,
+  retryPending,
 } from '../../src/broker/refresh-policy.js'
 
 const HOUR = 3_600_000
@@ -14,6 +15,15 @@ const T0 = 1_800_000_000_000
 const ig = { kind: 'instagram_long_lived' as const, issuedAt: T0, expiresAt: T0 + 60 * DAY }
 
 describe('refresh policy', () => {
+  test('a failed token waits for the attempt retryAt set; a due one or one that never failed does not', () => {
+    const next = retryAt(ig, 1, T0 + DAY, 0.5, null)
+    assert.ok(next !== null)
+    assert.equal(retryPending({ lastErrorAt: T0 + DAY, nextRefreshAt: next }, next - 1), true)
+    assert.equal(retryPending({ lastErrorAt: T0 + DAY, nextRefreshAt: next }, next), false)
+    assert.equal(retryPending({ lastErrorAt: null, nextRefreshAt: next }, next - 1), false)
+    assert.equal(retryPending({ lastErrorAt: T0 + DAY, nextRefreshAt: null }, next - 1), false)
+  })
+
   test('never before 24 hours, even with a tiny refresh window', () => {
     assert.deepEqual(decideRefresh(ig, T0 + HOUR), { action: 'wait', until: T0 + DAY })
     const young = nextRefreshAt(ig, 0, { refreshWhenDaysLeft: 59.99 })

@@ -5,8 +5,10 @@ import { ChangeHub } from '../../broker/effects/index.js'
 import { ServiceError } from '../../broker/service-error.js'
 import { SERVED_TOKEN_KIND } from '../../broker/token-kinds.js'
 import { FLAVOR_NAMES } from '../../meta/index.js'
-import { ACCOUNT_STATUSES, getAccount, getToken, listAccounts } from '../../store/index.js'
-import type { AccountRow, AccountStatus, StoreContext } from '../../store/index.js'
+import type { StoreContext } from '../../app/operations.js'
+import { getAccount, getToken, listAccounts } from '../../broker/read/accounts.js'
+import { ACCOUNT_STATUSES } from '../../broker/types.js'
+import type { AccountRow, AccountStatus } from '../../broker/types.js'
 import { EXIT } from '../exit-codes.js'
 import { openBrokerContext, openConfiguredStore } from '../open-store.js'
 import { CliError, printJson, say } from '../output.js'
@@ -16,7 +18,9 @@ import { paintFor, relativeTime } from '../terminal.js'
 async function viewOf(store: StoreContext, account: AccountRow): Promise<AccountView> {
   const flavor = FLAVOR_NAMES.find((f) => f === account.flavor)
   const token =
-    flavor === undefined ? undefined : await getToken(store, account.id, SERVED_TOKEN_KIND[flavor])
+    flavor === undefined
+      ? undefined
+      : await getToken({ store }, account.id, SERVED_TOKEN_KIND[flavor])
   return accountView(account, token)
 }
 
@@ -24,11 +28,14 @@ async function allAccounts(store: StoreContext, status?: AccountStatus): Promise
   const out: AccountRow[] = []
   let cursor: string | undefined
   do {
-    const page = await listAccounts(store, {
-      limit: 500,
-      ...(status === undefined ? {} : { status }),
-      ...(cursor === undefined ? {} : { cursor }),
-    })
+    const page = await listAccounts(
+      { store },
+      {
+        limit: 500,
+        ...(status === undefined ? {} : { status }),
+        ...(cursor === undefined ? {} : { cursor }),
+      },
+    )
     out.push(...page.items)
     cursor = page.nextCursor
   } while (cursor !== undefined)
@@ -83,7 +90,7 @@ export async function accountsListCommand(opts: {
 export async function accountsShowCommand(id: string, opts: { json?: boolean }): Promise<void> {
   const { store } = await openConfiguredStore()
   try {
-    const account = await getAccount(store, id)
+    const account = await getAccount({ store }, id)
     if (account === undefined) throw notFound(id)
     const view = await viewOf(store, account)
     if (opts.json === true) {
@@ -228,7 +235,7 @@ export async function accountsDeleteCommand(
 ): Promise<void> {
   const { config, store } = await openConfiguredStore()
   try {
-    const account = await getAccount(store, id)
+    const account = await getAccount({ store }, id)
     if (account === undefined) throw notFound(id)
     if (opts.yes !== true) {
       if (!process.stdin.isTTY) {

@@ -1,5 +1,5 @@
-// The cipher alone: the store's index would load the database driver for one random key.
-import { generateKey } from '../../store/cipher.js'
+// Not app/operations: that would load the database driver for one random key.
+import { generateKey } from '../../app/encryption-key.js'
 
 /** `igtoken encryption-key`: a fresh `kid:base64` key for IGTOKEN_ENCRYPTION_KEYS. */
 export function encryptionKeyCommand(): void {

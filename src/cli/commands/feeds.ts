@@ -1,6 +1,7 @@
 import { ChangeHub } from '../../broker/effects/change-hub.js'
 import { unpublishFeed } from '../../broker/unpublish-feed.js'
-import { createFeed, getAccount, listAccounts, listFeeds } from '../../store/index.js'
+import { getAccount, listAccounts } from '../../broker/read/accounts.js'
+import { createFeed, listFeeds } from '../../broker/read/feeds.js'
 import { EXIT } from '../exit-codes.js'
 import { openConfiguredStore } from '../open-store.js'
 import { CliError, printJson } from '../output.js'
@@ -15,7 +16,7 @@ export async function feedsAddCommand(opts: {
 }): Promise<void> {
   const { config, store } = await openConfiguredStore()
   try {
-    const account = await getAccount(store, opts.account)
+    const account = await getAccount({ store }, opts.account)
     if (account === undefined) {
       throw new CliError(`no account has id ${opts.account}`, {
         code: 'not_found',
@@ -25,13 +26,16 @@ export async function feedsAddCommand(opts: {
     const limit = opts.limit === undefined ? config.feeds.defaultItems : Number(opts.limit)
     let feed
     try {
-      feed = await createFeed(store, {
-        accountId: account.id,
-        limit,
-        allowedOrigins: opts.origin ?? [],
-        label: opts.label ?? null,
-        now: Date.now(),
-      })
+      feed = await createFeed(
+        { store },
+        {
+          accountId: account.id,
+          limit,
+          allowedOrigins: opts.origin ?? [],
+          label: opts.label ?? null,
+          now: Date.now(),
+        },
+      )
     } catch (error) {
       if (error instanceof TypeError) {
         throw new CliError(error.message, { exit: EXIT.usage, code: 'invalid_request' })
@@ -67,9 +71,9 @@ export async function feedsListCommand(opts: { json?: boolean }): Promise<void> 
   const { config, store } = await openConfiguredStore()
   try {
     const names = new Map(
-      (await listAccounts(store, { limit: 500 })).items.map((a) => [a.id, a.username]),
+      (await listAccounts({ store }, { limit: 500 })).items.map((a) => [a.id, a.username]),
     )
-    const rows = (await listFeeds(store)).map((f) => ({
+    const rows = (await listFeeds({ store })).map((f) => ({
       id: f.id,
       url: `${config.publicUrl}/feeds/${f.id}.json`,
       account_id: f.accountId,

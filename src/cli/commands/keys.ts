@@ -1,6 +1,6 @@
 import { ChangeHub } from '../../broker/effects/change-hub.js'
 import { revokeApiKey } from '../../broker/revoke-api-key.js'
-import { createApiKey, listApiKeys } from '../../store/index.js'
+import { createApiKey, listApiKeys } from '../../broker/read/api-keys.js'
 import { EXIT } from '../exit-codes.js'
 import { openConfiguredStore } from '../open-store.js'
 import { printJson } from '../output.js'
@@ -9,7 +9,7 @@ import { printJson } from '../output.js'
 export async function keysCreateCommand(opts: { name: string; json?: boolean }): Promise<void> {
   const { store } = await openConfiguredStore()
   try {
-    const created = await createApiKey(store, { name: opts.name, now: Date.now() })
+    const created = await createApiKey({ store }, { name: opts.name, now: Date.now() })
     if (opts.json === true) printJson({ id: created.id, key: created.key })
     else {
       process.stdout.write(`${created.key}\n`)
@@ -26,7 +26,7 @@ export async function keysCreateCommand(opts: { name: string; json?: boolean }):
 export async function keysListCommand(opts: { json?: boolean }): Promise<void> {
   const { store } = await openConfiguredStore()
   try {
-    const keys = await listApiKeys(store)
+    const keys = await listApiKeys({ store })
     const rows = keys.map((k) => ({
       id: k.id,
       name: k.name,

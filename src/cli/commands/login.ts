@@ -73,10 +73,12 @@ export async function loginCommand(given: LoginOptions): Promise<void> {
         fix: `${refused.join('; ')}. Run again with --scopes ${getFlavor(flavor).defaultScopes.join(',')} (or the scopes you need, spelled as above)`,
       })
     }
-    const problem = await probeAuthorizationDialog(session.authorizationUrl)
-    if (problem !== null) {
-      throw dialogFailure(problem.code, problem.message, redirect.exact, flavor)
-    }
+    const refusal = dialogFailure(
+      await probeAuthorizationDialog(session.authorizationUrl),
+      redirect.exact,
+      flavor,
+    )
+    if (refusal !== null) throw refusal
 
     const listen = redirect.loopback && opts.paste !== true
     const canOpen =

@@ -2,13 +2,13 @@ import { existsSync } from 'node:fs'
 import {
   CopyRefusedError,
   EPHEMERAL_TABLES,
-  StoreError,
   copyStore,
   migrateToLatest,
   openStore,
   parseStoreUrl,
-} from '../../store/index.js'
-import type { CopyResult, Store, StoreLocation } from '../../store/index.js'
+} from '../../app/operations.js'
+import type { CopyResult, Store, StoreLocation } from '../../app/operations.js'
+import { StoreError } from '../../broker/types.js'
 import { EXIT } from '../exit-codes.js'
 import { CliError, printJson } from '../output.js'
 import { createProgressBar, stopOnInterrupt } from '../progress.js'

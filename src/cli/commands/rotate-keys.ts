@@ -1,6 +1,6 @@
 import { openRuntime } from '../../app/runtime.js'
 import { loadConfig } from '../../config.js'
-import { checkKeysOpenEverything, reencryptAll } from '../../store/index.js'
+import { checkKeysOpenEverything, reencryptAll } from '../../app/operations.js'
 import { EXIT } from '../exit-codes.js'
 import { CliError, printJson } from '../output.js'
 import { createProgressBar, stopOnInterrupt } from '../progress.js'

@@ -3,7 +3,7 @@ import { addWebhookSubscriber } from '../../broker/webhooks/add-subscriber.js'
 import { DestinationAllowList } from '../../broker/webhooks/destination.js'
 import { webhookSubscriberView } from '../../server/routes/webhooks.js'
 import { WEBHOOK_EVENT_TYPES } from '../../broker/webhooks/webhook-events.js'
-import { listWebhookSubscribers, removeWebhookSubscriber } from '../../store/index.js'
+import { listWebhookSubscribers, removeWebhookSubscriber } from '../../broker/read/webhooks.js'
 import { EXIT } from '../exit-codes.js'
 import { openCliRuntime, openConfiguredStore } from '../open-store.js'
 import { printJson } from '../output.js'
@@ -92,7 +92,7 @@ export async function webhooksAddCommand(
 export async function webhooksListCommand(opts: { json?: boolean }): Promise<void> {
   const { store } = await openConfiguredStore()
   try {
-    const rows = (await listWebhookSubscribers(store)).map(webhookSubscriberView)
+    const rows = (await listWebhookSubscribers({ store })).map(webhookSubscriberView)
     if (opts.json === true) printJson(rows)
     else if (rows.length === 0) process.stdout.write('no webhook subscribers\n')
     else {
@@ -109,7 +109,7 @@ export async function webhooksListCommand(opts: { json?: boolean }): Promise<voi
 export async function webhooksRemoveCommand(id: string, opts: { json?: boolean }): Promise<void> {
   const { store } = await openConfiguredStore()
   try {
-    const removed = await removeWebhookSubscriber(store, id)
+    const removed = await removeWebhookSubscriber({ store }, id)
     if (opts.json === true) printJson({ id, removed })
     else if (removed) process.stdout.write(`removed ${id}\n`)
     else process.stderr.write(`igtoken: no webhook subscriber has id ${id}\n`)

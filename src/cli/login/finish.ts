@@ -2,7 +2,7 @@ import type { CompletedLogin } from '../../broker/complete-login.js'
 import { ChangeHub } from '../../broker/effects/index.js'
 import { saveConnectedAccount } from '../../broker/save-connected-account.js'
 import { getFlavor } from '../../meta/index.js'
-import type { FlavorName } from '../../meta/index.js'
+import type { DialogAnswer, FlavorName } from '../../meta/index.js'
 import { metaFailure } from '../meta-failure.js'
 import { CliError, printJson, say } from '../output.js'
 import { paintFor, relativeTime } from '../terminal.js'
@@ -103,34 +103,60 @@ export function loginFailure(error: unknown, redirectUri: string, flavor: Flavor
   return metaFailure(error, { step: 'sign-in', redirectUri, flavor })
 }
 
-/** What the login dialog refused before anyone signed in, with where to fix it. */
+/**
+ * What the login dialog refused before anyone signed in, with where to fix it; null when it
+ * refused nothing this process can explain (a page for a person, an unreadable or passing
+ * answer: the browser shows the rest).
+ */
 export function dialogFailure(
-  code: 'invalid_platform_app' | 'redirect_uri_not_registered' | 'scope_refused',
-  message: string,
+  answer: DialogAnswer,
   redirectUri: string,
   flavor: FlavorName,
-): CliError {
-  if (code === 'redirect_uri_not_registered') {
-    const where = getFlavor(flavor).redirectUrisPath
-    return new CliError(`${message}: ${redirectUri} is not registered for this app`, {
-      code,
-      fix: `register exactly ${redirectUri} in ${where} (no trailing slash unless the URI has one), or pass the registered one with --redirect-uri`,
-    })
+): CliError | null {
+  if (answer.kind === 'ok' || answer.kind === 'unknown') return null
+  const said =
+    answer.kind === 'json-error'
+      ? `Meta's login page answered: ${answer.fields.message || 'an error without a message'}`
+      : `Meta's login dialog answered error=${answer.error}${answer.description === null ? '' : ` (${answer.description})`}`
+  const hint = answer.kind === 'json-error' ? answer.classification.hint : null
+  const { redirectUrisPath, appCredentials, appCredentialsPath, defaultScopes } = getFlavor(flavor)
+  switch (answer.refusal) {
+    case 'redirect_uri_not_registered':
+      return new CliError(`${said}: ${redirectUri} is not registered for this app`, {
+        code: 'redirect_uri_not_registered',
+        fix: `register exactly ${redirectUri} in ${redirectUrisPath} (no trailing slash unless the URI has one), or pass the registered one with --redirect-uri`,
+      })
+    case 'invalid_platform_app': {
+      const metaApp = appCredentials === 'meta-app'
+      return new CliError(
+        `${said}: this app id is not an ${metaApp ? 'app id Meta knows' : 'Instagram app id'}`,
+        {
+          code: 'invalid_platform_app',
+          fix: metaApp
+            ? `use the app id shown in ${appCredentialsPath}`
+            : `use the Instagram app id and secret (${appCredentialsPath}), not the Meta app id at the top of the dashboard`,
+        },
+      )
+    }
+    case 'scope_refused':
+      return new CliError(said, {
+        code: 'scope_refused',
+        fix: `ask only for scopes of this flavor, e.g. --scopes ${defaultScopes.join(',')}`,
+      })
+    case 'no_developer_role':
+      return new CliError(said, {
+        code: 'permission_missing',
+        ...(hint === null ? {} : { fix: hint }),
+      })
+    case null:
+      break
   }
-  if (code === 'invalid_platform_app') {
-    const metaApp = getFlavor(flavor).appCredentials === 'meta-app'
-    return new CliError(
-      `${message}: this app id is not an ${metaApp ? 'app id Meta knows' : 'Instagram app id'}`,
-      {
-        code,
-        fix: metaApp
-          ? `use the app id shown in ${getFlavor(flavor).appCredentialsPath}`
-          : `use the Instagram app id and secret (${getFlavor(flavor).appCredentialsPath}), not the Meta app id at the top of the dashboard`,
-      },
-    )
+  // A refusal without a known meaning: worth stopping for unless Meta only asked to retry.
+  if (
+    answer.kind === 'json-error' &&
+    ['retry-later', 'unknown'].includes(answer.classification.action)
+  ) {
+    return null
   }
-  return new CliError(message, {
-    code,
-    fix: `ask only for scopes of this flavor, e.g. --scopes ${getFlavor(flavor).defaultScopes.join(',')}`,
-  })
+  return new CliError(said, { code: 'meta_refused', ...(hint === null ? {} : { fix: hint }) })
 }

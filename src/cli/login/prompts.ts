@@ -1,6 +1,7 @@
 import type * as ClackPrompts from '@clack/prompts'
 import { checkRedirectUri } from '../../broker/login-session.js'
 import type { RedirectUriInfo } from '../../broker/login-session.js'
+import { defaultLoginRedirectUri } from '../../login-defaults.js'
 import { getFlavor } from '../../meta/index.js'
 import type { FlavorName } from '../../meta/index.js'
 import { EXIT } from '../exit-codes.js'
@@ -12,8 +13,6 @@ import { loadCliSettings } from '../../config.js'
 
 /** The prompt library, loaded only on a terminal. */
 export type Prompts = typeof ClackPrompts
-
-const DEFAULT_PORT = 8443
 
 /** Part of `igtoken login`: see its options. */
 export async function askFlavor(
@@ -145,9 +144,7 @@ export function notCancelled<T>(prompts: Prompts, value: T): Exclude<T, symbol> 
 
 /** Part of `igtoken login`: see its options. */
 export function redirectUriOf(opts: LoginOptions): RedirectUriInfo {
-  const value =
-    opts.redirectUri ??
-    `${opts.http === true ? 'http' : 'https'}://localhost:${DEFAULT_PORT}/callback`
+  const value = opts.redirectUri ?? defaultLoginRedirectUri(opts.http === true ? 'http' : 'https')
   const checked = checkRedirectUri(value)
   if ('problem' in checked) {
     throw new CliError(checked.problem, {

@@ -1,4 +1,5 @@
 import { AuthorizationDeniedError } from '../../meta/index.js'
+import { LOGIN_PORT } from '../../login-defaults.js'
 import type { LoginSession, RedirectUriInfo } from '../../broker/login-session.js'
 import { startCallbackListener, ListenError } from '../callback-listener.js'
 import type { CallbackListener, CallbackPage } from '../callback-listener.js'
@@ -7,8 +8,6 @@ import { EXIT } from '../exit-codes.js'
 import { stdinLines } from '../input.js'
 import { CliError, say } from '../output.js'
 import type { Prompts } from './prompts.js'
-
-const DEFAULT_PORT = 8443
 
 /** Listens on the redirect URI's port for Meta's redirect (HTTPS with a localhost certificate). */
 export async function listenFor(
@@ -48,7 +47,7 @@ export async function listenFor(
         throw new CliError(`port ${redirect.port} needs administrator rights`, {
           exit: EXIT.usage,
           code: 'port_denied',
-          fix: `use a port above 1024: --redirect-uri ${redirect.https ? 'https' : 'http'}://localhost:${DEFAULT_PORT}${redirect.url.pathname} (registered for your app)`,
+          fix: `use a port above 1024: --redirect-uri ${redirect.https ? 'https' : 'http'}://localhost:${LOGIN_PORT}${redirect.url.pathname} (registered for your app)`,
         })
       }
       throw new CliError(error.message, {

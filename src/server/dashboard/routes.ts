@@ -2,7 +2,7 @@ import csrfProtection from '@fastify/csrf-protection'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { ServiceError } from '../../broker/service-error.js'
 import { httpStatusOf } from '../errors.js'
-import { findDashboardSession } from '../../store/index.js'
+import { findDashboardSession } from '../../broker/read/dashboard-sessions.js'
 import { renderPage } from '../views.js'
 import { strictQuery } from '../plugins/strict-query.js'
 import { DASHBOARD_PATH, SESSION_COOKIE, SIGN_IN_CSRF_COOKIE } from './context.js'
@@ -47,7 +47,7 @@ export function dashboardRoutes(app: FastifyInstance, deps: DashboardDeps): void
 
       dashboard.addHook('onRequest', async (request, reply) => {
         const session = await findDashboardSession(
-          deps.ctx.store,
+          deps.ctx,
           request.cookies[SESSION_COOKIE],
           deps.ctx.now(),
         )

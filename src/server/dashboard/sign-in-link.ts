@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
-import { randomToken } from '../../store/index.js'
+import { randomSecret } from '../../broker/secrets.js'
 
 /** A sign-in link that works once (demo mode prints it at start). */
 export interface OneTimeSignInLink {
@@ -14,7 +14,7 @@ export interface OneTimeSignInLink {
 
 /** Makes a {@link OneTimeSignInLink} (kept in memory: demo mode runs one process). */
 export function createSignInLink(): OneTimeSignInLink {
-  const token = randomToken(32)
+  const token = randomSecret(32)
   const expected = createHash('sha256').update(token).digest()
   let used = false
   return {

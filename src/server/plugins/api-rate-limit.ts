@@ -5,7 +5,7 @@ import type {
   onResponseHookHandler,
 } from 'fastify'
 import { ServiceError } from '../../broker/service-error.js'
-import { sha256Hex } from '../../store/index.js'
+import { sha256Hex } from '../../broker/secrets.js'
 import { errorBody } from '../respond.js'
 
 /** How rate limits are counted; see {@link apiRateLimits}. */

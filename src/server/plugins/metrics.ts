@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks'
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
-import type { AccountStats } from '../../store/account-stats.js'
+import type { AccountStats } from '../../broker/types.js'
 
 /** The service's Prometheus metrics, on a registry of its own so that several apps can coexist. */
 export interface Metrics {

@@ -5,13 +5,9 @@ import { disconnectAccount } from '../../broker/disconnect-account.js'
 import { ServiceError } from '../../broker/service-error.js'
 import { SERVED_TOKEN_KIND } from '../../broker/token-kinds.js'
 import type { ServedToken, TokenService } from '../../broker/token-service.js'
-import {
-  ACCOUNT_STATUSES,
-  getAccount,
-  getToken,
-  listAccountsWithTokens,
-} from '../../store/index.js'
-import type { AccountStatus } from '../../store/index.js'
+import { getAccount, getToken, listAccountsWithTokens } from '../../broker/read/accounts.js'
+import { ACCOUNT_STATUSES } from '../../broker/types.js'
+import type { AccountStatus } from '../../broker/types.js'
 import { apiKeyGuard } from '../api-key-guard.js'
 import type { FeedPublisher } from '../../broker/feeds.js'
 import { feedApiRoutes } from './feeds.js'
@@ -131,7 +127,7 @@ export function apiRoutes(
           const { status, limit, cursor } = request.query
           let page
           try {
-            page = await listAccountsWithTokens(ctx.store, SERVED_TOKEN_KIND[ctx.flavor], {
+            page = await listAccountsWithTokens(ctx, SERVED_TOKEN_KIND[ctx.flavor], {
               ...(status === undefined ? {} : { status: status as AccountStatus }),
               ...(limit === undefined ? {} : { limit }),
               ...(cursor === undefined ? {} : { cursor }),
@@ -157,11 +153,11 @@ export function apiRoutes(
           },
         },
         async (request) => {
-          const account = await getAccount(ctx.store, request.params.id)
+          const account = await getAccount(ctx, request.params.id)
           if (account === undefined) throw new ServiceError('not_found', 'no account has this id')
           return accountView(
             account,
-            await getToken(ctx.store, account.id, SERVED_TOKEN_KIND[ctx.flavor]),
+            await getToken(ctx, account.id, SERVED_TOKEN_KIND[ctx.flavor]),
           )
         },
       )
@@ -222,11 +218,11 @@ export function apiRoutes(
         },
         async (request) => {
           await tokens.refresh(request.params.id, 'api')
-          const account = await getAccount(ctx.store, request.params.id)
+          const account = await getAccount(ctx, request.params.id)
           if (account === undefined) throw new ServiceError('not_found', 'no account has this id')
           return accountView(
             account,
-            await getToken(ctx.store, account.id, SERVED_TOKEN_KIND[ctx.flavor]),
+            await getToken(ctx, account.id, SERVED_TOKEN_KIND[ctx.flavor]),
           )
         },
       )

@@ -3,16 +3,16 @@ import type { BrokerContext } from '../../broker/context.js'
 import type { FeedCopy, FeedPublisher } from '../../broker/feeds.js'
 import { ServiceError } from '../../broker/service-error.js'
 import { unpublishFeed } from '../../broker/unpublish-feed.js'
+import { getAccount } from '../../broker/read/accounts.js'
 import {
   FEED_MAX_ITEMS,
   FEED_MAX_ORIGINS,
   createFeed,
   feedInfo,
-  getAccount,
   getFeed,
   listFeeds,
-} from '../../store/index.js'
-import type { FeedInfo } from '../../store/index.js'
+} from '../../broker/read/feeds.js'
+import type { FeedInfo } from '../../broker/types.js'
 import { sendError } from '../errors.js'
 import { errorSchema } from './schemas.js'
 
@@ -211,11 +211,11 @@ export function feedApiRoutes(
     },
     async (request, reply) => {
       const body = request.body
-      const account = await getAccount(ctx.store, body.account_id)
+      const account = await getAccount(ctx, body.account_id)
       if (account === undefined) throw new ServiceError('not_found', 'no account has this id')
       let feed: FeedInfo
       try {
-        feed = await createFeed(ctx.store, {
+        feed = await createFeed(ctx, {
           accountId: account.id,
           limit: body.limit ?? deps.defaultItems,
           allowedOrigins: body.allowed_origins ?? [],
@@ -255,7 +255,7 @@ export function feedApiRoutes(
     },
     async (request) => {
       const list = await listFeeds(
-        ctx.store,
+        ctx,
         request.query.account_id === undefined ? {} : { accountId: request.query.account_id },
       )
       return { data: list.map((feed) => feedView(feed, ctx.publicUrl)) }
@@ -275,7 +275,7 @@ export function feedApiRoutes(
       },
     },
     async (request) => {
-      const row = await getFeed(ctx.store, request.params.id)
+      const row = await getFeed(ctx, request.params.id)
       if (row === undefined) throw new ServiceError('not_found', 'no feed has this id')
       return feedView(feedInfo(row), ctx.publicUrl)
     },

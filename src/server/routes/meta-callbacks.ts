@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import type { BrokerContext } from '../../broker/context.js'
 import { handleDataDeletion, handleDeauthorize } from '../../broker/meta-callbacks.js'
 import { ServiceError } from '../../broker/service-error.js'
-import { getDeletionRequestByCode } from '../../store/index.js'
+import { getDeletionRequestByCode } from '../../broker/read/deletions.js'
 import type { Metrics } from '../plugins/metrics.js'
 import { sendError } from '../errors.js'
 import { sendFailure, wantsJson } from '../respond.js'
@@ -58,7 +58,7 @@ export function metaCallbackRoutes(
     '/meta/data-deletion/:code',
     options,
     async (request, reply) => {
-      const found = await getDeletionRequestByCode(ctx.store, request.params.code)
+      const found = await getDeletionRequestByCode(ctx, request.params.code)
       if (found === undefined) {
         return sendFailure(
           request,

@@ -9,8 +9,8 @@ import {
   listWebhookDeliveries,
   listWebhookSubscribers,
   removeWebhookSubscriber,
-} from '../../store/index.js'
-import type { WebhookDeliveryRow, WebhookSubscriberRow } from '../../store/index.js'
+} from '../../broker/read/webhooks.js'
+import type { WebhookDeliveryRow, WebhookSubscriberRow } from '../../broker/types.js'
 import { apiKeyGuard } from '../api-key-guard.js'
 
 const idParams = {
@@ -111,18 +111,18 @@ export function webhookRoutes(
       )
 
       api.get('/', { config: { rateLimit: {} } }, async () => ({
-        data: (await listWebhookSubscribers(ctx.store)).map(webhookSubscriberView),
+        data: (await listWebhookSubscribers(ctx)).map(webhookSubscriberView),
       }))
 
       api.get<{ Params: { id: string } }>(
         '/:id/deliveries',
         { config: { rateLimit: {} }, schema: { params: idParams } },
         async (request) => {
-          const subscriber = await getWebhookSubscriber(ctx.store, request.params.id)
+          const subscriber = await getWebhookSubscriber(ctx, request.params.id)
           if (subscriber === undefined) {
             throw new ServiceError('not_found', 'no webhook subscriber has this id')
           }
-          const rows = await listWebhookDeliveries(ctx.store, subscriber.id, { limit: 100 })
+          const rows = await listWebhookDeliveries(ctx, subscriber.id, { limit: 100 })
           return { data: rows.map(deliveryView) }
         },
       )
@@ -131,7 +131,7 @@ export function webhookRoutes(
         '/:id',
         { config: { rateLimit: {} }, schema: { params: idParams } },
         async (request, reply) => {
-          if (!(await removeWebhookSubscriber(ctx.store, request.params.id))) {
+          if (!(await removeWebhookSubscriber(ctx, request.params.id))) {
             throw new ServiceError('not_found', 'no webhook subscriber has this id')
           }
           return reply.code(204).send()

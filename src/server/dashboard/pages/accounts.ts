@@ -3,14 +3,14 @@ import { disconnectAccount } from '../../../broker/disconnect-account.js'
 import { ServiceError } from '../../../broker/service-error.js'
 import { SERVED_TOKEN_KIND } from '../../../broker/token-kinds.js'
 import {
-  ACCOUNT_STATUSES,
   getAccount,
   getToken,
   listAccountsWithTokens,
   listEventsByAccount,
-  listFeeds,
-} from '../../../store/index.js'
-import type { AccountRow, AccountStatus, EventRecord, TokenRow } from '../../../store/index.js'
+} from '../../../broker/read/accounts.js'
+import { listFeeds } from '../../../broker/read/feeds.js'
+import { ACCOUNT_STATUSES } from '../../../broker/types.js'
+import type { AccountRow, AccountStatus, EventRecord, TokenRow } from '../../../broker/types.js'
 import { DASHBOARD_PATH, sendPage } from '../context.js'
 import type { DashboardDeps } from '../context.js'
 import { isoTime, relativeTime, shortTime } from '../format.js'
@@ -93,7 +93,7 @@ export function accountPages(app: FastifyInstance, deps: DashboardDeps): void {
       const { status, cursor } = request.query
       let page
       try {
-        page = await listAccountsWithTokens(ctx.store, kind, {
+        page = await listAccountsWithTokens(ctx, kind, {
           limit: 100,
           ...(status === undefined ? {} : { status: status as AccountStatus }),
           ...(cursor === undefined ? {} : { cursor }),
@@ -147,15 +147,15 @@ export function accountPages(app: FastifyInstance, deps: DashboardDeps): void {
       },
     },
     async (request, reply) => {
-      const account = await getAccount(ctx.store, request.params.id)
+      const account = await getAccount(ctx, request.params.id)
       if (account === undefined) throw new ServiceError('not_found', 'no account has this id')
       const now = ctx.now()
-      const events = await listEventsByAccount(ctx.store, account.id, { limit: 50 })
-      const feeds = await listFeeds(ctx.store, { accountId: account.id })
+      const events = await listEventsByAccount(ctx, account.id, { limit: 50 })
+      const feeds = await listFeeds(ctx, { accountId: account.id })
       return sendPage(request, reply, './dashboard/account', {
         title: `@${account.username}`,
         section: 'accounts',
-        account: accountSummary(account, await getToken(ctx.store, account.id, kind), now),
+        account: accountSummary(account, await getToken(ctx, account.id, kind), now),
         events: events.items.map(eventView),
         feeds: feeds.map((f) => feedRowView(f, account.username, ctx.publicUrl, now)),
         failed: request.query.failed,
@@ -170,7 +170,7 @@ export function accountPages(app: FastifyInstance, deps: DashboardDeps): void {
     { schema: { params: idParams } },
     async (request, reply) => {
       const base = `${DASHBOARD_PATH}/accounts/${encodeURIComponent(request.params.id)}`
-      const account = await getAccount(ctx.store, request.params.id)
+      const account = await getAccount(ctx, request.params.id)
       if (account === undefined) throw new ServiceError('not_found', 'no account has this id')
       try {
         await deps.tokens.refresh(account.id, 'api')

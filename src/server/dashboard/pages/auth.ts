@@ -1,5 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { createDashboardSession, deleteDashboardSession } from '../../../store/index.js'
+import {
+  createDashboardSession,
+  deleteDashboardSession,
+} from '../../../broker/read/dashboard-sessions.js'
 import { renderPage } from '../../views.js'
 import { DASHBOARD_PATH, NOTICES, SESSION_COOKIE, SIGN_IN_CSRF_COOKIE } from '../context.js'
 import type { DashboardDeps } from '../context.js'
@@ -47,7 +50,7 @@ export function authPages(app: FastifyInstance, deps: DashboardDeps): void {
   }
 
   async function startSession(reply: FastifyReply): Promise<FastifyReply> {
-    const session = await createDashboardSession(deps.ctx.store, {
+    const session = await createDashboardSession(deps.ctx, {
       ttlMs: deps.sessionTtlMs,
       now: deps.ctx.now(),
     })
@@ -125,7 +128,7 @@ export function authPages(app: FastifyInstance, deps: DashboardDeps): void {
   )
 
   app.post('/sign-out', async (request, reply) => {
-    await deleteDashboardSession(deps.ctx.store, request.cookies[SESSION_COOKIE])
+    await deleteDashboardSession(deps.ctx, request.cookies[SESSION_COOKIE])
     return reply
       .clearCookie(SESSION_COOKIE, { path: DASHBOARD_PATH })
       .redirect(`${DASHBOARD_PATH}/sign-in?done=signed_out`, 303)

@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify'
 import { disconnectAccount } from '../../../broker/disconnect-account.js'
 import { ServiceError } from '../../../broker/service-error.js'
-import { listAccounts } from '../../../store/index.js'
+import { listAccounts } from '../../../broker/read/accounts.js'
+import { listDeletionRequests } from '../../../broker/read/deletions.js'
 import { sendPage } from '../context.js'
 import type { DashboardDeps } from '../context.js'
 import { shortTime } from '../format.js'
@@ -18,14 +19,8 @@ export function deletionPages(app: FastifyInstance, deps: DashboardDeps): void {
     reply: Parameters<typeof sendPage>[1],
     recorded: { code: string; url: string; detail: string } | undefined,
   ) {
-    const rows = await ctx.store.db
-      .selectFrom('deletion_requests')
-      .selectAll()
-      .orderBy('requested_at', 'desc')
-      .orderBy('id', 'desc')
-      .limit(200)
-      .execute()
-    const accounts = (await listAccounts(ctx.store, { limit: 500 })).items
+    const rows = await listDeletionRequests(ctx, { limit: 200 })
+    const accounts = (await listAccounts(ctx, { limit: 500 })).items
     return sendPage(request, reply, './dashboard/deletions', {
       title: 'Data deletion',
       section: 'deletions',

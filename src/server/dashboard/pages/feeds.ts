@@ -1,14 +1,9 @@
 import type { FastifyInstance } from 'fastify'
 import { ServiceError } from '../../../broker/service-error.js'
 import { unpublishFeed } from '../../../broker/unpublish-feed.js'
-import {
-  FEED_MAX_ITEMS,
-  createFeed,
-  getAccount,
-  listAccounts,
-  listFeeds,
-} from '../../../store/index.js'
-import type { FeedInfo } from '../../../store/index.js'
+import { getAccount, listAccounts } from '../../../broker/read/accounts.js'
+import { FEED_MAX_ITEMS, createFeed, listFeeds } from '../../../broker/read/feeds.js'
+import type { FeedInfo } from '../../../broker/types.js'
 import { DASHBOARD_PATH, sendPage } from '../context.js'
 import type { DashboardDeps } from '../context.js'
 import { relativeTime } from '../format.js'
@@ -34,9 +29,9 @@ export function feedPages(app: FastifyInstance, deps: DashboardDeps): void {
 
   app.get('/feeds', async (request, reply) => {
     const now = ctx.now()
-    const accounts = (await listAccounts(ctx.store, { limit: 500 })).items
+    const accounts = (await listAccounts(ctx, { limit: 500 })).items
     const names = new Map(accounts.map((a) => [a.id, a.username]))
-    const feeds = await listFeeds(ctx.store)
+    const feeds = await listFeeds(ctx)
     return sendPage(request, reply, './dashboard/feeds', {
       title: 'Public feeds',
       section: 'feeds',
@@ -72,10 +67,10 @@ export function feedPages(app: FastifyInstance, deps: DashboardDeps): void {
     },
     async (request, reply) => {
       const body = request.body
-      const account = await getAccount(ctx.store, body.account_id)
+      const account = await getAccount(ctx, body.account_id)
       if (account === undefined) throw new ServiceError('not_found', 'no account has this id')
       try {
-        await createFeed(ctx.store, {
+        await createFeed(ctx, {
           accountId: account.id,
           limit:
             body.limit === undefined || body.limit === ''

@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify'
 import { revokeApiKey } from '../../../broker/revoke-api-key.js'
 import { ServiceError } from '../../../broker/service-error.js'
-import { createApiKey, listApiKeys } from '../../../store/index.js'
-import type { CreatedApiKey } from '../../../store/index.js'
+import { createApiKey, listApiKeys } from '../../../broker/read/api-keys.js'
+import type { CreatedApiKey } from '../../../broker/types.js'
 import { DASHBOARD_PATH, sendPage } from '../context.js'
 import type { DashboardDeps } from '../context.js'
 import { relativeTime, shortTime } from '../format.js'
@@ -17,7 +17,7 @@ export function keyPages(app: FastifyInstance, deps: DashboardDeps): void {
     created: (CreatedApiKey & { name: string }) | undefined,
   ) {
     const now = ctx.now()
-    const keys = (await listApiKeys(ctx.store)).map((k) => ({
+    const keys = (await listApiKeys(ctx)).map((k) => ({
       id: k.id,
       name: k.name,
       prefix: k.key_prefix,
@@ -51,7 +51,7 @@ export function keyPages(app: FastifyInstance, deps: DashboardDeps): void {
       },
     },
     async (request, reply) => {
-      const created = await createApiKey(ctx.store, { name: request.body.name, now: ctx.now() })
+      const created = await createApiKey(ctx, { name: request.body.name, now: ctx.now() })
       request.log.info({ keyId: created.id }, 'API key created in the dashboard')
       return render(request, reply.code(201), { ...created, name: request.body.name.trim() })
     },

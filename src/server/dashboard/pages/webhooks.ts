@@ -4,7 +4,7 @@ import {
   listWebhookDeliveries,
   listWebhookSubscribers,
   removeWebhookSubscriber,
-} from '../../../store/index.js'
+} from '../../../broker/read/webhooks.js'
 import { DASHBOARD_PATH, sendPage } from '../context.js'
 import type { DashboardDeps } from '../context.js'
 import { relativeTime, shortTime } from '../format.js'
@@ -16,13 +16,13 @@ export function webhookPages(app: FastifyInstance, deps: DashboardDeps): void {
   app.get('/webhooks', async (request, reply) => {
     const now = ctx.now()
     const subscribers = await Promise.all(
-      (await listWebhookSubscribers(ctx.store)).map(async (s) => ({
+      (await listWebhookSubscribers(ctx)).map(async (s) => ({
         id: s.id,
         url: s.url,
         events: s.events === '*' ? 'all events' : s.events.split(',').join(', '),
         created: shortTime(s.created_at),
         disabled: s.disabled_at === null ? null : shortTime(s.disabled_at),
-        deliveries: (await listWebhookDeliveries(ctx.store, s.id, { limit: 10 })).map((d) => ({
+        deliveries: (await listWebhookDeliveries(ctx, s.id, { limit: 10 })).map((d) => ({
           event: d.event_type,
           status: d.status,
           attempts: d.attempts,
@@ -52,7 +52,7 @@ export function webhookPages(app: FastifyInstance, deps: DashboardDeps): void {
       },
     },
     async (request, reply) => {
-      if (!(await removeWebhookSubscriber(ctx.store, request.params.id))) {
+      if (!(await removeWebhookSubscriber(ctx, request.params.id))) {
         throw new ServiceError('not_found', 'no webhook subscriber has this id')
       }
       return reply.redirect(`${DASHBOARD_PATH}/webhooks?done=removed`, 303)

@@ -1,4 +1,5 @@
 import type { Config } from '../config.js'
+import type { EmulatorContext } from '../emulator/index.js'
 import { getFlavor } from '../meta/index.js'
 import { StartupError } from './startup-error.js'
 
@@ -19,6 +20,8 @@ export interface MetaTarget {
   readonly emulatorUrl: string | undefined
   /** Secrets that may sign Meta's callbacks (deauthorize, data deletion). */
   readonly callbackSecrets: readonly string[]
+  /** The emulator running in this process (demo `serve`): its clock is the process's clock. */
+  readonly embedded?: EmulatorContext
   /** Stops what was started for it (demo mode's embedded emulator in `serve`). */
   close(): Promise<void>
 }
@@ -60,7 +63,7 @@ export async function openMetaTarget(
       close: () => Promise.resolve(),
     }
   }
-  const { startEmulator } = await import('../emulator/index.js')
+  const { emulatorContextOf, startEmulator } = await import('../emulator/index.js')
   const emulator = await startEmulator({
     port: config.emulatorPort,
     apps: [
@@ -84,5 +87,11 @@ export async function openMetaTarget(
     }
     throw error
   })
-  return { ...pair, emulatorUrl: emulator.url, callbackSecrets, close: () => emulator.close() }
+  return {
+    ...pair,
+    emulatorUrl: emulator.url,
+    callbackSecrets,
+    embedded: emulatorContextOf(emulator.app),
+    close: () => emulator.close(),
+  }
 }

@@ -78,6 +78,9 @@ export async function startService(
           app?.log.error({ err: error }, `${where} round failed`)
         },
       },
+      onDemoStateError: (error) => {
+        app?.log.warn({ err: error }, 'demo emulator state: could not be restored or saved')
+      },
       onChangeWatcherError: (error) => {
         app?.log.warn({ err: error }, 'change watcher: poll failed')
       },
@@ -102,6 +105,8 @@ export async function startService(
           : { passwordHash: await hashPassword(config.dashboard.adminPassword) }),
         ...(signInLink === undefined ? {} : { signInLink }),
         sessionTtlMs: config.dashboard.sessionTtlMs,
+        sessionNow: runtime.wallNow,
+        ...(runtime.clock === undefined ? {} : { clock: runtime.clock }),
       },
       feeds: { refreshMs: config.feeds.refreshMs, defaultItems: config.feeds.defaultItems },
       webhookAllowHosts: config.webhooks.allowHosts,

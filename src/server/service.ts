@@ -58,6 +58,8 @@ export async function startService(
 ): Promise<RunningService> {
   let runtime: Runtime | undefined
   let app: FastifyInstance | undefined
+  // The demo emulator's saved state is restored before the app (and its logger) exists.
+  const beforeLog: unknown[] = []
   try {
     const metrics = createMetrics({ collectDefault: options.processMetrics ?? false })
     runtime = await openRuntime(config, {
@@ -79,7 +81,8 @@ export async function startService(
         },
       },
       onDemoStateError: (error) => {
-        app?.log.warn({ err: error }, 'demo emulator state: could not be restored or saved')
+        if (app === undefined) beforeLog.push(error)
+        else app.log.warn({ err: error }, 'demo emulator state: could not be restored or saved')
       },
       onChangeWatcherError: (error) => {
         app?.log.warn({ err: error }, 'change watcher: poll failed')
@@ -111,6 +114,9 @@ export async function startService(
       feeds: { refreshMs: config.feeds.refreshMs, defaultItems: config.feeds.defaultItems },
       webhookAllowHosts: config.webhooks.allowHosts,
     })
+    for (const error of beforeLog) {
+      app.log.warn({ err: error }, 'demo emulator state: could not be restored; started afresh')
+    }
     await app.listen({ host: config.host, port: config.port })
     runtime.start()
     const address = app.server.address()

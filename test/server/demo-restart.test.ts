@@ -6,6 +6,7 @@ import assert from 'node:assert/strict'
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { Writable } from 'node:stream'
 import { after, test } from 'node:test'
 import { demoEmulatorStateFile } from '../../src/app/demo-emulator-state.js'
 import { loadConfig } from '../../src/config.js'
@@ -13,7 +14,6 @@ import { startService } from '../../src/server/service.js'
 import type { RunningService } from '../../src/server/service.js'
 import { createApiKey } from '../../src/store/index.js'
 import { answerConsent } from '../helpers/consent.js'
-import { discardLogs } from '../helpers/broker-app.js'
 import { freePort, retryOnPortClash } from '../helpers/ports.js'
 import { connectThroughBrowserless } from '../helpers/service.js'
 
@@ -22,6 +22,8 @@ const dataDir = mkdtempSync(join(tmpdir(), 'igtoken-demo-restart-'))
 after(() => {
   rmSync(dataDir, { recursive: true, force: true })
 })
+
+const logs: string[] = []
 
 function start(): Promise<RunningService> {
   return retryOnPortClash(async () =>
@@ -36,7 +38,14 @@ function start(): Promise<RunningService> {
         },
         { envFile: false },
       ),
-      { logStream: discardLogs() },
+      {
+        logStream: new Writable({
+          write(chunk: Buffer, _encoding, callback) {
+            logs.push(chunk.toString('utf8'))
+            callback()
+          },
+        }),
+      },
     ),
   )
 }
@@ -130,6 +139,7 @@ test('a saved state that cannot be read is moved aside and the demo starts afres
   const svc = await start()
   try {
     assert.ok(existsSync(`${file}.unreadable`))
+    assert.ok(logs.some((line) => line.includes('could not be restored; started afresh')))
     const users = await fetch(`${svc.emulatorUrl ?? ''}/_emulator/users`)
     assert.equal(users.status, 200)
   } finally {

@@ -1,5 +1,6 @@
 import { defaultLoginRedirectUri } from '../login-defaults.js'
 import type { Config } from '../config.js'
+import type { EmulatorContext } from '../emulator/index.js'
 import { getFlavor } from '../meta/index.js'
 import { StartupError } from './startup-error.js'
 
@@ -17,6 +18,8 @@ export interface MetaTarget {
   readonly emulatorUrl: string | undefined
   /** Secrets that may sign Meta's callbacks (deauthorize, data deletion). */
   readonly callbackSecrets: readonly string[]
+  /** The emulator running in this process (demo `serve`): its clock is the process's clock. */
+  readonly embedded?: EmulatorContext
   /** Stops what was started for it (demo mode's embedded emulator in `serve`). */
   close(): Promise<void>
 }
@@ -58,7 +61,7 @@ export async function openMetaTarget(
       close: () => Promise.resolve(),
     }
   }
-  const { startEmulator } = await import('../emulator/index.js')
+  const { emulatorContextOf, startEmulator } = await import('../emulator/index.js')
   const emulator = await startEmulator({
     port: config.emulatorPort,
     apps: [
@@ -82,5 +85,11 @@ export async function openMetaTarget(
     }
     throw error
   })
-  return { ...pair, emulatorUrl: emulator.url, callbackSecrets, close: () => emulator.close() }
+  return {
+    ...pair,
+    emulatorUrl: emulator.url,
+    callbackSecrets,
+    embedded: emulatorContextOf(emulator.app),
+    close: () => emulator.close(),
+  }
 }

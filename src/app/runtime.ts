@@ -9,6 +9,9 @@ import type { Config } from '../config.js'
 import { checkKeysOpenEverything, migrateToLatest, openStore } from '../store/index.js'
 import type { Keyring, Store } from '../store/index.js'
 import { assertDataFoldersWritable } from './data-folder.js'
+import { createDemoClock } from './demo-clock.js'
+import { keepDemoEmulatorState } from './demo-emulator-state.js'
+import type { DemoClock } from './demo-clock.js'
 import { openKeyring } from './keyring.js'
 import { openMetaTarget } from './meta-target.js'
 import { StartupError } from './startup-error.js'
@@ -24,7 +27,10 @@ export type RuntimeRole = 'serve' | 'worker' | 'cli'
 /** Options of {@link openRuntime}. */
 export interface RuntimeOptions {
   readonly role: RuntimeRole
-  /** The clock (tests move it); default Date.now. */
+  /**
+   * The clock (tests move it); default Date.now, or in demo `serve` the embedded emulator's clock
+   * (then {@link Runtime.clock} moves both).
+   */
   readonly now?: () => number
   /** Demo `serve`: also seed the emulator user whose name is an HTML/script probe (escaping tests). */
   readonly seedHostileUser?: boolean
@@ -32,6 +38,8 @@ export interface RuntimeOptions {
   readonly hooks?: Omit<RefreshRuntimeHooks, 'role' | 'throttle'>
   /** The process's invalidation hub (tests watch what use cases publish); default a new one. */
   readonly changes?: ChangeHub
+  /** Demo `serve`: told when the emulator's saved state cannot be read or written (logs). */
+  readonly onDemoStateError?: (error: unknown) => void
   /** `serve`: told when the watcher of other processes' changes fails a poll (logs). */
   readonly onChangeWatcherError?: (error: unknown) => void
 }
@@ -51,6 +59,16 @@ export interface Runtime {
   readonly refresh: RefreshRuntime
   /** The emulator answering for Meta (demo mode, tests), if any. */
   readonly emulatorUrl: string | undefined
+  /**
+   * Demo `serve` with no injected clock: the one clock the service and its embedded emulator share
+   * (the dashboard's time travel). Undefined in live mode, where the real clock runs.
+   */
+  readonly clock: DemoClock | undefined
+  /**
+   * The clock of the person at the browser (dashboard sessions): real time even while the demo's
+   * shared clock travels, or the injected clock in tests.
+   */
+  readonly wallNow: () => number
   /** Starts what the role runs in the background: nothing for `cli`. Idempotent. */
   start(): void
   /** Stops the background work (letting work in flight finish), then closes the store and the demo emulator. */
@@ -93,7 +111,18 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
         : { seedHostileUser: options.seedHostileUser }),
     })
     cleanups.push(() => target.close())
-    const now = options.now ?? Date.now
+    if (target.embedded !== undefined) {
+      // Demo: the emulator's users and tokens live in the data folder beside the accounts.
+      const saved = keepDemoEmulatorState(target.embedded, {
+        dataDir: config.dataDir,
+        keyring,
+        ...(options.onDemoStateError === undefined ? {} : { onError: options.onDemoStateError }),
+      })
+      cleanups.push(() => saved.close())
+    }
+    // Demo `serve`: one clock, the emulator's, so moving it moves Meta and the service together.
+    const embedded = options.now === undefined ? target.embedded : undefined
+    const now = options.now ?? (embedded === undefined ? Date.now : () => embedded.state.now())
     const throttle = new Throttle(now, store)
     const ctx = createBrokerContext(config, {
       store,
@@ -116,6 +145,19 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
       })
       cleanups.push(() => watcher.stop())
     }
+    let engineRunning = false
+    const wake = () => (engineRunning ? refresh.engine.wake() : Promise.resolve())
+    const clock = embedded === undefined ? undefined : createDemoClock(embedded, wake)
+    if (embedded !== undefined) {
+      // A jump through the emulator's control API wakes the engine instead of waiting for its poll.
+      const unsubscribe = embedded.onClockChange(() => {
+        wake().catch((error: unknown) => options.hooks?.onError?.(error, 'refresh'))
+      })
+      cleanups.push(() => {
+        unsubscribe()
+        return Promise.resolve()
+      })
+    }
     let started = false
     let closing: Promise<void> | undefined
     return {
@@ -127,12 +169,19 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
       throttle,
       refresh,
       emulatorUrl: target.emulatorUrl,
+      clock,
+      wallNow: options.now ?? Date.now,
       start() {
         if (started || role === 'cli') return
         started = true
-        refresh.start({ withEngine: role === 'worker' || config.refresh.enabled })
+        const withEngine = role === 'worker' || config.refresh.enabled
+        refresh.start({ withEngine })
+        engineRunning = withEngine
         // Stopped before the store and the emulator close (cleanups run last-in, first-out).
-        cleanups.push(() => refresh.stop())
+        cleanups.push(() => {
+          engineRunning = false
+          return refresh.stop()
+        })
       },
       close: () => (closing ??= cleanup()),
     }

@@ -48,6 +48,8 @@ export interface FeedPublisherOptions {
 /** The part of the token service feeds need. */
 export interface FeedTokenSource {
   getToken(accountId: string): Promise<ServedToken>
+  /** Meta refused the served token: a dead one moves the account to `needs_reauth`. */
+  reportRefused?(served: ServedToken, error: unknown): Promise<void>
 }
 
 interface Entry {
@@ -157,13 +159,19 @@ export class FeedPublisher {
 
   async #fetch(row: FeedRow, origins: readonly string[], now: number): Promise<FeedCopy> {
     const served = await this.#tokens.getToken(row.account_id)
-    const page = await this.#ctx.meta.listMedia(served.accessToken, {
-      limit: row.media_limit,
-      // Flavors whose media edge hangs off the Instagram user id (Facebook Login) need it named.
-      ...(getFlavor(this.#ctx.flavor).endpoints.media.path.includes('{ig-user-id}')
-        ? { igUserId: served.userId }
-        : {}),
-    })
+    const page = await this.#ctx.meta
+      .listMedia(served.accessToken, {
+        limit: row.media_limit,
+        // Flavors whose media edge hangs off the Instagram user id (Facebook Login) need it named.
+        ...(getFlavor(this.#ctx.flavor).endpoints.media.path.includes('{ig-user-id}')
+          ? { igUserId: served.userId }
+          : {}),
+      })
+      .catch(async (error: unknown) => {
+        // A 190 here is the same news as a 190 on refresh: the account needs reconnecting.
+        await this.#tokens.reportRefused?.(served, error)
+        throw error
+      })
     const items = page.items.slice(0, row.media_limit).map(toFeedItem)
     const text = JSON.stringify({ data: items })
     const etag = `"${createHash('sha256').update(text).digest('base64url').slice(0, 27)}"`

@@ -12,8 +12,11 @@ import type { RefreshPolicyOptions } from './refresh-policy.js'
 
 const DAY = 86_400_000
 
-/** What triggered a refresh (a metric label and an event detail). */
-export type RefreshTrigger = 'api' | 'schedule' | 'operator'
+/**
+ * What triggered a refresh (a metric label and an event detail). `read`: Meta refused the stored
+ * token on a read (a public feed), and the refusal is settled by the refresh's rule.
+ */
+export type RefreshTrigger = 'api' | 'schedule' | 'operator' | 'read'
 
 /** How one look at a token ended. */
 export type RefreshOutcome =

@@ -67,6 +67,15 @@ export class RefreshEngine {
     return this.#loop.runOnce()
   }
 
+  /**
+   * A round that sees the clock as it is now, even when one is running (that one may have claimed
+   * with the time before a jump). Demo mode's shared clock wakes the engine with it, so a token due
+   * after the clock moved is refreshed at once, not at the next poll.
+   */
+  wake(): Promise<RoundSummary> {
+    return this.#loop.runFresh()
+  }
+
   /** Starts the background loop: a round now, then one every `pollMs` after the last ends. */
   start(): void {
     this.#loop.start()

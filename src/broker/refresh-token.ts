@@ -133,6 +133,37 @@ export class TokenRefresher {
     })
   }
 
+  /**
+   * Meta refused `row`'s token on a read (a feed): settles that answer by the refresh's own rule
+   * (`decide` with the failure as Meta's answer, then `applyDecision`), so the account's status,
+   * event and webhooks are exactly a refresh's. Done under the token's lease and only while `row`
+   * is still the stored token (a token replaced since the read was not the one refused); when
+   * another process holds the lease it is left to that holder, which meets the same answer.
+   * @param row - the token the read used
+   * @param error - what Meta answered (the caller checked it says the token is dead)
+   * @param trigger - normally `read`
+   */
+  settleRefusal(row: TokenRow, error: unknown, trigger: RefreshTrigger): Promise<RefreshResult> {
+    return this.#once(row.id, trigger, async () => {
+      const ctx = this.#ctx
+      const account = await getAccount(ctx.store, row.account_id)
+      if (account?.status !== 'active') return { outcome: 'skipped', token: row }
+      const lease = await holdForCall(this.#lease, row)
+      if (!(lease instanceof HeldLease)) return { outcome: 'skipped' }
+      const input = {
+        token: lease.row,
+        accountStatus: account.status,
+        trigger,
+        force: false,
+        blockedUntil: 0,
+        jitter: this.#random(),
+      }
+      const now = ctx.now()
+      const decision = decide(input, this.#rules, now, { kind: 'failed', error })
+      return applyDecision(ctx, decision, { owner: this.owner, row: lease.row, account, now })
+    })
+  }
+
   /** One piece of work per token in this process: a second caller joins the first. */
   #once(
     tokenId: string,

@@ -36,6 +36,15 @@ export class RoundLoop<T> {
     return this.#round
   }
 
+  /**
+   * Runs a round that starts after this call: waits for the round running (which may have read the
+   * clock before it moved), then runs or joins the next one. For a clock that jumps (demo mode).
+   */
+  async runFresh(): Promise<T> {
+    await this.#round?.catch(() => undefined)
+    return this.runOnce()
+  }
+
   /** Starts the loop: a round now, then one every `pollMs` after the last ends. */
   start(): void {
     if (this.#running) return

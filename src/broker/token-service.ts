@@ -7,6 +7,7 @@ import { inTransaction } from './effects/transaction.js'
 import { TokenRefresher } from './refresh-token.js'
 import type { RefreshOutcome, RefreshResult, RefreshTrigger } from './refresh-token.js'
 import { metaFailure } from './meta-failure.js'
+import { safeEqual } from './secrets.js'
 import { mayRefresh, retryPending } from './refresh-policy.js'
 import { ServiceError } from './service-error.js'
 import { accountThrottleKey } from './throttle.js'
@@ -177,6 +178,25 @@ export class TokenService {
    */
   refresh(accountId: string, trigger: RefreshTrigger): Promise<ServedToken> {
     return this.#refreshes.run(accountId, () => this.#refresh(accountId, trigger))
+  }
+
+  /**
+   * Tells the service Meta refused the token it served, on a read of Meta's data (a feed). When
+   * Meta says the token is dead (190 family) and it is still the stored one, the account becomes
+   * `needs_reauth` through the refresh's one rule ({@link TokenRefresher.settleRefusal}): the same
+   * status, event and webhooks as a refused refresh. Any other failure changes nothing.
+   * @param served - the token the read used
+   * @param error - what the read threw
+   */
+  async reportRefused(served: ServedToken, error: unknown): Promise<void> {
+    if (metaFailure(error).code !== 'needs_reauth') return
+    const found = await this.#read(served.accountId, SERVED_TOKEN_KIND[this.#ctx.flavor])
+    const row = found?.token
+    if (row === undefined || found?.account.status !== 'active') return
+    // A token refreshed since it was served is not the one Meta refused.
+    if (!safeEqual(openToken(this.#ctx.keyring, row).plaintext, served.accessToken)) return
+    await this.#refresher.settleRefusal(row, error, 'read')
+    this.#cache.delete(served.accountId)
   }
 
   #forget(change: Change): void {

@@ -52,6 +52,20 @@ export interface EmulatorContext {
   readonly views: Eta
   /** Back to the start: options' apps, users and config, clock at the real time. */
   reset(): void
+  /**
+   * Calls `listener` after every move of the clock through the control API (set, advance, reset),
+   * so an embedding process sharing this clock (demo mode) reacts at once.
+   * @returns a function that stops the calls
+   */
+  onClockChange(listener: () => void): () => void
+  /** Tells the listeners of {@link EmulatorContext.onClockChange} the clock moved. */
+  clockChanged(): void
+  /**
+   * Calls `listener` after every answered request (Meta hosts and the control API alike): the
+   * state may have changed, e.g. for a process that saves it (demo mode). Cheap: debounce there.
+   * @returns a function that stops the calls
+   */
+  onRequestDone(listener: () => void): () => void
 }
 
 const contexts = new WeakMap<FastifyInstance, EmulatorContext>()
@@ -155,6 +169,8 @@ export async function buildEmulatorApp(
   })
   const faults = new FaultInjector()
   if (options.config?.faults) faults.set(options.config.faults)
+  const clockListeners = new Set<() => void>()
+  const doneListeners = new Set<() => void>()
   const ctx: EmulatorContext = {
     state: createState(options),
     limiter: new RateLimiter(),
@@ -165,6 +181,18 @@ export async function buildEmulatorApp(
       ctx.limiter.clear()
       if (options.config?.faults) ctx.faults.set(options.config.faults)
       else ctx.faults.clear()
+      ctx.clockChanged()
+    },
+    onClockChange(listener) {
+      clockListeners.add(listener)
+      return () => clockListeners.delete(listener)
+    },
+    clockChanged() {
+      callEach(clockListeners)
+    },
+    onRequestDone(listener) {
+      doneListeners.add(listener)
+      return () => doneListeners.delete(listener)
     },
   }
   contexts.set(app, ctx)
@@ -238,6 +266,7 @@ export async function buildEmulatorApp(
       if (info.tokenFingerprint !== undefined) entry.tokenFingerprint = info.tokenFingerprint
       ctx.state.record(entry)
     }
+    callEach(doneListeners)
     done()
   })
 
@@ -283,6 +312,17 @@ export async function buildEmulatorApp(
     { prefix: '/_emulator' },
   )
   return app
+}
+
+/** Calls each listener; a failing one is the embedder's problem, the emulator still answers. */
+function callEach(listeners: ReadonlySet<() => void>): void {
+  for (const listener of listeners) {
+    try {
+      listener()
+    } catch {
+      // ignored on purpose
+    }
+  }
 }
 
 async function applyFault(

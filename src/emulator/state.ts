@@ -1,5 +1,7 @@
 import { createHash, randomFillSync } from 'node:crypto'
 import { generateMedia } from './media.js'
+import { restoreSnapshot, takeSnapshot } from './snapshot.js'
+import type { EmulatorSnapshot } from './snapshot.js'
 import {
   ALL_FLAVORS,
   type EmulatorApp,
@@ -180,6 +182,24 @@ export class EmulatorState {
   /** Moves the clock forward (or back, with a negative value). */
   advanceClock(ms: number): void {
     this.clockOffset += ms
+  }
+
+  /** How far the clock is ahead of real time, ms. */
+  get clockOffsetMs(): number {
+    return this.clockOffset
+  }
+
+  /** Apps, users, tokens, grants, switches and the clock offset as JSON-ready data (see `snapshot.ts`). */
+  snapshot(): EmulatorSnapshot {
+    return takeSnapshot(this)
+  }
+
+  /**
+   * Puts a {@link EmulatorState.snapshot} back (into a state built from the start options).
+   * @throws TypeError when it is not a snapshot this version reads
+   */
+  restore(snapshot: EmulatorSnapshot): void {
+    restoreSnapshot(this, snapshot)
   }
 
   /** Finds an app by either of its ids. */

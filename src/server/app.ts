@@ -7,6 +7,7 @@ import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify
 import { randomBytes } from 'node:crypto'
 import { accountView } from '../broker/account-view.js'
 import type { BrokerContext } from '../broker/context.js'
+import type { DemoClock } from '../app/demo-clock.js'
 import { safeEqual } from '../broker/secrets.js'
 import { ServiceError } from '../broker/service-error.js'
 import { SERVED_TOKEN_KIND } from '../broker/token-kinds.js'
@@ -72,6 +73,10 @@ export interface AppOptions {
     readonly signInLink?: OneTimeSignInLink
     /** Default 12 hours. */
     readonly sessionTtlMs?: number
+    /** The clock sessions run on (default `ctx.now`): the real one while the demo's travels. */
+    readonly sessionNow?: () => number
+    /** Demo mode's shared clock: adds the "Time travel" page. */
+    readonly clock?: DemoClock
   }
   /** Internal webhook receivers an operator allows (`IGTOKEN_WEBHOOK_ALLOW_HOSTS`). */
   readonly webhookAllowHosts?: readonly string[]
@@ -250,6 +255,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     passwordHash: options.dashboard?.passwordHash,
     signInLink: options.dashboard?.signInLink,
     sessionTtlMs: options.dashboard?.sessionTtlMs ?? 12 * 3_600_000,
+    sessionNow: options.dashboard?.sessionNow ?? ctx.now,
+    clock: options.dashboard?.clock,
     secureCookies: publicUrl.protocol === 'https:',
     defaultFeedItems: defaultItems,
   })

@@ -58,6 +58,8 @@ export async function startService(
 ): Promise<RunningService> {
   let runtime: Runtime | undefined
   let app: FastifyInstance | undefined
+  // The demo emulator's saved state is restored before the app (and its logger) exists.
+  const beforeLog: unknown[] = []
   try {
     const metrics = createMetrics({ collectDefault: options.processMetrics ?? false })
     runtime = await openRuntime(config, {
@@ -77,6 +79,10 @@ export async function startService(
         onError: (error, where) => {
           app?.log.error({ err: error }, `${where} round failed`)
         },
+      },
+      onDemoStateError: (error) => {
+        if (app === undefined) beforeLog.push(error)
+        else app.log.warn({ err: error }, 'demo emulator state: could not be restored or saved')
       },
       onChangeWatcherError: (error) => {
         app?.log.warn({ err: error }, 'change watcher: poll failed')
@@ -102,10 +108,15 @@ export async function startService(
           : { passwordHash: await hashPassword(config.dashboard.adminPassword) }),
         ...(signInLink === undefined ? {} : { signInLink }),
         sessionTtlMs: config.dashboard.sessionTtlMs,
+        sessionNow: runtime.wallNow,
+        ...(runtime.clock === undefined ? {} : { clock: runtime.clock }),
       },
       feeds: { refreshMs: config.feeds.refreshMs, defaultItems: config.feeds.defaultItems },
       webhookAllowHosts: config.webhooks.allowHosts,
     })
+    for (const error of beforeLog) {
+      app.log.warn({ err: error }, 'demo emulator state: could not be restored; started afresh')
+    }
     await app.listen({ host: config.host, port: config.port })
     runtime.start()
     const address = app.server.address()

@@ -28,6 +28,11 @@ export interface TestServiceOptions {
   readonly dialect?: ServiceDialect
   /** The service's invalidation hub, to watch what its use cases publish. */
   readonly changes?: ChangeHub
+  /**
+   * Run on demo mode's own shared clock (the embedded emulator's) instead of a test clock: then
+   * `advance` moves it through `POST /_emulator/clock/advance`, as a person would.
+   */
+  readonly sharedClock?: boolean
 }
 
 /** A demo-mode service on free ports with its own data folder, and every log line it wrote. */
@@ -91,7 +96,7 @@ export async function startTestService(
       )
       return startService(config, {
         logStream,
-        now,
+        ...(options.sharedClock === true ? {} : { now }),
         ...(options.changes === undefined ? {} : { changes: options.changes }),
       })
     })
@@ -119,7 +124,7 @@ export async function startTestService(
       offsetMs += ms
       await control.advanceClock(ms)
     },
-    now,
+    now: options.sharedClock === true ? () => service.runtime.ctx.now() : now,
     async close() {
       await service.close()
       await database?.drop()

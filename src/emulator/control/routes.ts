@@ -127,10 +127,12 @@ export function registerControlRoutes(app: FastifyInstance, ctx: EmulatorContext
   app.get('/clock', () => clock(ctx))
   app.put('/clock', (req) => {
     ctx.state.setClock(parse(clockSetSchema, json(req)).now)
+    ctx.clockChanged()
     return clock(ctx)
   })
   app.post('/clock/advance', (req) => {
     ctx.state.advanceClock(parse(clockAdvanceSchema, json(req)).ms)
+    ctx.clockChanged()
     return clock(ctx)
   })
 

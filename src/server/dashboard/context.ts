@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { DemoClock } from '../../app/demo-clock.js'
 import type { BrokerContext } from '../../broker/context.js'
 import type { FeedPublisher } from '../../broker/feeds.js'
 import type { TokenService } from '../../broker/token-service.js'
@@ -18,6 +19,10 @@ export interface DashboardDeps {
   /** Demo mode's one-time link. */
   readonly signInLink: OneTimeSignInLink | undefined
   readonly sessionTtlMs: number
+  /** Sessions run on the person's clock, not on the demo's travelling one. */
+  readonly sessionNow: () => number
+  /** Demo mode's shared clock: the "Time travel" page exists only with it. */
+  readonly clock: DemoClock | undefined
   readonly secureCookies: boolean
   readonly defaultFeedItems: number
 }
@@ -30,7 +35,7 @@ export const SIGN_IN_CSRF_COOKIE = 'igtoken_signin_csrf'
 export const DASHBOARD_PATH = '/dashboard'
 
 /** The dashboard's sections, for the navigation. */
-export type Section = 'accounts' | 'feeds' | 'keys' | 'webhooks' | 'deletions'
+export type Section = 'accounts' | 'feeds' | 'keys' | 'webhooks' | 'deletions' | 'time-travel'
 
 /** Short messages shown after a form succeeded (redirect with `?done=<name>`); never user input. */
 export const NOTICES: Readonly<Record<string, string>> = {
@@ -40,6 +45,7 @@ export const NOTICES: Readonly<Record<string, string>> = {
   published: 'The feed is published.',
   removed: 'Removed.',
   signed_out: 'You are signed out.',
+  travelled: 'The clock moved forward; refreshes due on the way were made on their day.',
 }
 
 /**
@@ -62,7 +68,7 @@ export function sendPage(
         ...data,
         csrf,
         notice: typeof done === 'string' ? NOTICES[done] : undefined,
-        nav: { section: data.section, csrf },
+        nav: { section: data.section, csrf, timeTravel: request.timeTravel },
       }),
     )
 }
@@ -78,5 +84,7 @@ declare module 'fastify' {
     operator: DashboardSessionRow | null
     /** What @fastify/csrf-protection reads its secret from (the database session, or a cookie). */
     session: { _csrf?: string | undefined }
+    /** Whether the dashboard shows "Time travel" (demo mode's shared clock). */
+    timeTravel: boolean
   }
 }

@@ -12,6 +12,7 @@ import { authPages } from './pages/auth.js'
 import { deletionPages } from './pages/deletions.js'
 import { feedPages } from './pages/feeds.js'
 import { keyPages } from './pages/keys.js'
+import { timeTravelPages } from './pages/time-travel.js'
 import { webhookPages } from './pages/webhooks.js'
 
 // Reachable without a session: the sign-in form, the one-time link, and sign-out.
@@ -32,6 +33,7 @@ export function dashboardRoutes(app: FastifyInstance, deps: DashboardDeps): void
       // Every page shows the notice named by `?done=` after a form's redirect.
       dashboard.addHook('onRoute', strictQuery({ done: { type: 'string', maxLength: 40 } }))
       dashboard.decorateRequest('operator', null)
+      dashboard.decorateRequest('timeTravel', deps.clock !== undefined)
       // Replaced on every request by the onRequest hook below; null keeps the request shape stable.
       dashboard.decorateRequest('session', null as unknown as FastifyRequest['session'])
 
@@ -49,7 +51,7 @@ export function dashboardRoutes(app: FastifyInstance, deps: DashboardDeps): void
         const session = await findDashboardSession(
           deps.ctx,
           request.cookies[SESSION_COOKIE],
-          deps.ctx.now(),
+          deps.sessionNow(),
         )
         request.operator = session ?? null
         request.session = { _csrf: session?.csrf_secret ?? request.cookies[SIGN_IN_CSRF_COOKIE] }
@@ -110,6 +112,7 @@ export function dashboardRoutes(app: FastifyInstance, deps: DashboardDeps): void
       feedPages(dashboard, deps)
       webhookPages(dashboard, deps)
       deletionPages(dashboard, deps)
+      if (deps.clock !== undefined) timeTravelPages(dashboard, deps.clock)
     },
     { prefix: DASHBOARD_PATH },
   )

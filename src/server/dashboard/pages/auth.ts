@@ -52,7 +52,7 @@ export function authPages(app: FastifyInstance, deps: DashboardDeps): void {
   async function startSession(reply: FastifyReply): Promise<FastifyReply> {
     const session = await createDashboardSession(deps.ctx, {
       ttlMs: deps.sessionTtlMs,
-      now: deps.ctx.now(),
+      now: deps.sessionNow(),
     })
     return reply
       .setCookie(SESSION_COOKIE, session.token, {

@@ -110,8 +110,16 @@ const fromLinkedPages: IdentityReader = async (meta, long) => {
       { action: 'fix-request' },
     )
   }
-  const profile = await meta.getProfile(long.accessToken, { fields: ['id', 'name'] })
-  return { metaUserId: profile.id, accounts: [first, ...rest] }
+  // The app-scoped Facebook user id, as Meta's deauthorize and data-deletion callbacks name it
+  // (debug_token's user_id). Before, the first Instagram account's id stood here, which no
+  // callback names and which changed when the first Page left the grant.
+  const inspection = await meta.inspectToken(long.accessToken)
+  if (inspection.userId === undefined) {
+    throw new BrokerError('IGB_NO_INSTAGRAM_ACCOUNT', 'Meta did not name the Facebook user', {
+      action: 'retry-later',
+    })
+  }
+  return { metaUserId: inspection.userId, accounts: [first, ...rest] }
 }
 
 /** How each flavor finds the account behind its user token (a type error if a flavor is missing). */

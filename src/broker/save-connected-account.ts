@@ -1,5 +1,6 @@
 import { randomInt } from 'node:crypto'
 import {
+  adoptLegacyFacebookAccount,
   getAccount,
   listAccountsOfMetaUser,
   saveToken,
@@ -78,6 +79,13 @@ async function saveOne(
   options: { readonly label?: string | null; readonly via: ConnectVia },
 ): Promise<SavedLoginAccount> {
   const now = ctx.now()
+  if (one.pageId !== null) {
+    await adoptLegacyFacebookAccount(unit.store, {
+      flavor: login.flavor,
+      metaUserId: login.metaUserId,
+      igUserId: one.igUserId,
+    })
+  }
   const upserted = await upsertAccount(unit.store, {
     flavor: login.flavor,
     metaUserId: login.metaUserId,

@@ -108,6 +108,33 @@ export async function upsertAccount(
 }
 
 /**
+ * Moves an account saved before migration 0007 onto its login's real app-scoped id: Facebook
+ * Login accounts were keyed by their Instagram account id then (`meta_user_id = ig_user_id`), so
+ * a new login of the same person finds and updates them instead of making a second row.
+ * @returns true when a row was moved
+ */
+export async function adoptLegacyFacebookAccount(
+  store: StoreContext,
+  input: { readonly flavor: string; readonly metaUserId: string; readonly igUserId: string },
+): Promise<boolean> {
+  const metaUserId = checkText('metaUserId', input.metaUserId)
+  const igUserId = checkText('igUserId', input.igUserId)
+  const taken = await store.db
+    .selectFrom('accounts')
+    .select('id')
+    .where('flavor', '=', input.flavor)
+    .where('meta_user_id', '=', metaUserId)
+    .where('ig_user_id', '=', igUserId)
+    .executeTakeFirst()
+  if (taken !== undefined || metaUserId === igUserId) return false
+  const result = await sql`update accounts set meta_user_id = ${metaUserId}
+    where flavor = ${input.flavor} and meta_user_id = ${igUserId} and ig_user_id = ${igUserId}`.execute(
+    store.db,
+  )
+  return (result.numAffectedRows ?? 0n) > 0n
+}
+
+/**
  * Reads one account.
  * @returns the row, or undefined
  */

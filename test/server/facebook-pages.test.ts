@@ -243,5 +243,38 @@ for (const dialect of SERVICE_DIALECTS) {
       assert.match(html, /Instagram/)
       assert.deepEqual((await rawRows()).map((r) => `${r.id}:${r.status}`).sort(), before)
     })
+
+    test("the person removes the app: Meta's deauthorize revokes every account of the login", async () => {
+      await svc.control.setGrantedPages({ userId: fbUserId, appId: APP_ID, pageIds: null })
+      assert.equal((await connect()).status, 200)
+      const mine = await rawRows()
+      assert.equal(mine.length, 3)
+      const { callbacks } = await svc.control.revoke({ userId: fbUserId, appId: APP_ID })
+      assert.equal(callbacks[0]?.status, 200, JSON.stringify(callbacks))
+      const after = await svc.service.store.db
+        .selectFrom('accounts')
+        .select(['id', 'status'])
+        .where(
+          'id',
+          'in',
+          mine.map((r) => r.id),
+        )
+        .execute()
+      assert.deepEqual(
+        after.map((r) => r.status),
+        ['revoked', 'revoked', 'revoked'],
+        'every account of the person is revoked',
+      )
+      const tokens = await svc.service.store.db
+        .selectFrom('tokens')
+        .select('id')
+        .where(
+          'account_id',
+          'in',
+          mine.map((r) => r.id),
+        )
+        .execute()
+      assert.equal(tokens.length, 0)
+    })
   })
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { Migrator, sql } from 'kysely'
 import type { Kysely } from 'kysely'
-import { migrateToLatest } from '../../src/store/index.js'
+import { adoptLegacyFacebookAccount, migrateToLatest } from '../../src/store/index.js'
 import type { Store } from '../../src/store/index.js'
 import { migrationProvider } from '../../src/store/migrations/index.js'
 import { TEST_DIALECTS } from './dialects.js'
@@ -148,6 +148,27 @@ for (const dialect of TEST_DIALECTS) {
           t.store.db,
         )
         assert.equal(Number(left.rows[0]?.n), 1)
+      } finally {
+        await t.cleanup()
+      }
+    })
+
+    test('a Facebook account keyed by its Instagram id before 0007 moves to the real login id', async () => {
+      const t = await dialect.setup()
+      try {
+        const db = t.store.db as unknown as Loose
+        await db
+          .insertInto('accounts')
+          .values(account('acc_l', '1784009', '1784009'))
+          .execute()
+        const input = { flavor: 'facebook-login', metaUserId: '1999', igUserId: '1784009' }
+        assert.equal(await adoptLegacyFacebookAccount(t.store, input), true)
+        assert.equal(await adoptLegacyFacebookAccount(t.store, input), false, 'once')
+        const rows = await sql<{
+          id: string
+          meta_user_id: string
+        }>`select id, meta_user_id from accounts`.execute(t.store.db)
+        assert.deepEqual(rows.rows, [{ id: 'acc_l', meta_user_id: '1999' }])
       } finally {
         await t.cleanup()
       }

@@ -11,33 +11,50 @@ export interface WonToken {
   readonly expiresAt: number | null
 }
 
-/** Who signed in and the tokens it gave: what both connect entry points store. */
-export interface CompletedLogin {
-  readonly flavor: FlavorName
-  /** The app-scoped id that Meta's deauthorize and data-deletion callbacks name. */
-  readonly metaUserId: string
+/**
+ * One Instagram account a login connects: Instagram Login and Basic Display sign in one, Facebook
+ * Login one per granted Page with an Instagram professional account (its Page token is its own).
+ */
+export interface LoginAccount {
   /** The id apps call the Graph API with (the Instagram professional account id when Meta names one). */
   readonly igUserId: string
   readonly username: string
   /** `BUSINESS`, `MEDIA_CREATOR` …, when Meta tells. */
   readonly accountType: string | null
+  /** Facebook Login: the Page linking the account; `null` for the other flavors. */
+  readonly pageId: string | null
+  /** The tokens only this account uses (its Page token); the user token is shared. */
+  readonly tokens: readonly WonToken[]
+}
+
+/** Who signed in and the tokens it gave: what both connect entry points store. */
+export interface CompletedLogin {
+  readonly flavor: FlavorName
+  /** The app-scoped id that Meta's deauthorize and data-deletion callbacks name. */
+  readonly metaUserId: string
+  /** The first account's `igUserId` (of {@link CompletedLogin.accounts}). */
+  readonly igUserId: string
+  /** The first account's `username`. */
+  readonly username: string
+  /** The first account's `accountType`. */
+  readonly accountType: string | null
+  /** Every account this login connects, in Meta's order; never empty. */
+  readonly accounts: readonly LoginAccount[]
   /** The granted scopes, or the requested ones when Meta does not list them. */
   readonly scopes: readonly string[]
   /** Epoch ms when the long-lived token was issued (this machine's clock). */
   readonly issuedAt: number
   /** The long-lived user token (what `igtoken login` prints). */
   readonly userToken: WonToken & { readonly expiresAt: number; readonly expiresIn: number }
-  /** Every token to store, the user token first. */
+  /** The first account's tokens to store, the user token first. */
   readonly tokens: readonly WonToken[]
 }
 
 /** Who is behind a long-lived user token, read the way the flavor allows. */
 interface Identity {
   readonly metaUserId: string
-  readonly igUserId: string
-  readonly username: string
-  readonly accountType: string | null
-  readonly extraTokens: readonly WonToken[]
+  /** At least one. */
+  readonly accounts: readonly [LoginAccount, ...LoginAccount[]]
 }
 
 type IdentityReader = (
@@ -52,44 +69,69 @@ const fromProfile: IdentityReader = async (meta, long, exchangeUserId) => {
   return {
     // The code exchange names the app-scoped id that Meta's callbacks use.
     metaUserId: exchangeUserId ?? profile.id,
-    igUserId: profile.userId ?? profile.id,
-    username: profile.username,
-    accountType: profile.accountType ?? null,
-    extraTokens: [],
+    accounts: [
+      {
+        igUserId: profile.userId ?? profile.id,
+        username: profile.username,
+        accountType: profile.accountType ?? null,
+        pageId: null,
+        tokens: [],
+      },
+    ],
   }
 }
 
-/** Facebook Login: the Instagram account is the one linked to a granted Page; its Page token serves. */
-const fromLinkedPage: IdentityReader = async (meta, long) => {
+/**
+ * Facebook Login: every granted Page linked to an Instagram professional account is one account,
+ * served with its own Page token (`listPages` follows Meta's paging, bounded). Two Pages linking
+ * the same Instagram account make one account (the first Page's token).
+ */
+const fromLinkedPages: IdentityReader = async (meta, long) => {
   const pages = await meta.listPages(long.accessToken)
-  const page = pages.find((p) => p.instagramBusinessAccount !== null)
-  const linked = page?.instagramBusinessAccount
-  if (page === undefined || linked == null) {
+  const seen = new Set<string>()
+  const accounts: LoginAccount[] = []
+  for (const page of pages) {
+    const linked = page.instagramBusinessAccount
+    if (linked == null || seen.has(linked.id)) continue
+    seen.add(linked.id)
+    accounts.push({
+      igUserId: linked.id,
+      username: linked.username ?? page.name,
+      accountType: null,
+      pageId: page.id,
+      tokens: [{ kind: 'facebook_page', accessToken: page.accessToken, expiresAt: null }],
+    })
+  }
+  const [first, ...rest] = accounts
+  if (first === undefined) {
     throw new BrokerError(
       'IGB_NO_INSTAGRAM_ACCOUNT',
       'none of the Facebook Pages you granted is linked to an Instagram professional account',
       { action: 'fix-request' },
     )
   }
-  const profile = await meta.getProfile(long.accessToken, { fields: ['id', 'name'] })
-  return {
-    metaUserId: profile.id,
-    igUserId: linked.id,
-    username: linked.username ?? page.name,
-    accountType: null,
-    extraTokens: [{ kind: 'facebook_page', accessToken: page.accessToken, expiresAt: null }],
+  // The app-scoped Facebook user id, as Meta's deauthorize and data-deletion callbacks name it
+  // (debug_token's user_id). Before, the first Instagram account's id stood here, which no
+  // callback names and which changed when the first Page left the grant.
+  const inspection = await meta.inspectToken(long.accessToken)
+  if (inspection.userId === undefined) {
+    throw new BrokerError('IGB_NO_INSTAGRAM_ACCOUNT', 'Meta did not name the Facebook user', {
+      action: 'retry-later',
+    })
   }
+  return { metaUserId: inspection.userId, accounts: [first, ...rest] }
 }
 
 /** How each flavor finds the account behind its user token (a type error if a flavor is missing). */
 const IDENTITY_READERS: Readonly<Record<FlavorName, IdentityReader>> = {
   'instagram-login': fromProfile,
   'basic-display': fromProfile,
-  'facebook-login': fromLinkedPage,
+  'facebook-login': fromLinkedPages,
 }
 
 /**
- * Turns an authorization code into a signed-in account: exchanges the code, upgrades to a
+ * Turns an authorization code into signed-in accounts (one, or one per granted Page with an
+ * Instagram account for Facebook Login): exchanges the code, upgrades to a
  * long-lived token and reads who is behind it, the way the client's flavor does it. The one
  * sign-in routine of the `/callback` route and `igtoken login`.
  *
@@ -114,12 +156,14 @@ export async function completeLogin(
     expiresIn: long.expiresIn,
   }
   const requested = options.requestedScopes ?? []
+  const [first] = identity.accounts
   return {
     flavor,
     metaUserId: identity.metaUserId,
-    igUserId: identity.igUserId,
-    username: identity.username,
-    accountType: identity.accountType,
+    igUserId: first.igUserId,
+    username: first.username,
+    accountType: first.accountType,
+    accounts: identity.accounts,
     scopes:
       short.permissions.length > 0
         ? short.permissions
@@ -128,6 +172,6 @@ export async function completeLogin(
           : meta.flavor.defaultScopes,
     issuedAt,
     userToken,
-    tokens: [userToken, ...identity.extraTokens],
+    tokens: [userToken, ...first.tokens],
   }
 }

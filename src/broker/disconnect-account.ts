@@ -2,7 +2,7 @@ import {
   createDeletionRequest,
   deleteAccount,
   deleteFeed,
-  findAccountByMetaUser,
+  listAccountsOfMetaUser,
   getAccount,
   listFeeds,
   markDeletionCompleted,
@@ -171,7 +171,7 @@ async function accountsOf(
     if (account === undefined) throw new ServiceError('not_found', 'no account has this id')
     return [account]
   }
-  // App-scoped ids are per app, so a callback names an account of this service's flavor only.
-  const account = await findAccountByMetaUser(unit.store, ctx.flavor, target.metaUserId)
-  return account === undefined ? [] : [account]
+  // App-scoped ids are per app, so a callback names accounts of this service's flavor only: every
+  // one of them (a Facebook login owns one per Instagram account of its Pages).
+  return listAccountsOfMetaUser(unit.store, ctx.flavor, target.metaUserId)
 }

@@ -153,6 +153,8 @@ export class EmulatorState {
   readonly tokens = new Map<string, TokenRecord>()
   /** `${userTokenFingerprint}:${pageId}` -> page token, so /me/accounts answers stably. */
   readonly pageTokens = new Map<string, string>()
+  /** `${metaAppId}:${userId}` -> the Pages the person granted the app (absent: all); see page-grants.ts */
+  readonly grantedPages = new Map<string, Set<string>>()
   /** app-scoped id -> user id */
   readonly scopedIds = new Map<string, string>()
   private readonly scopedIdCache = new Map<string, string>()

@@ -1,3 +1,4 @@
+import { sql } from 'kysely'
 import type { StoreContext } from './database.js'
 import { newId } from './ids.js'
 import { checkInstant, decodeCursor, encodeCursor, pageLimit } from './paging.js'
@@ -46,8 +47,9 @@ function joinScopes(scopes: readonly string[]): string {
 }
 
 /**
- * Creates the account for (flavor, metaUserId), or updates it on reconnect: profile, scopes,
- * `connected_at`, and status back to `active`.
+ * Creates the account for (flavor, metaUserId, igUserId), or updates it on reconnect: profile,
+ * scopes, `connected_at`, and status back to `active`. One login may own several accounts (a
+ * Facebook login, one per Instagram account of its Pages); the key is migration 0007's.
  * @param store - the store
  * @param input - see {@link UpsertAccountInput}
  * @returns the account id and whether it was created
@@ -88,7 +90,8 @@ export async function upsertAccount(
         created_at: now,
         ...profile,
       })
-      .onConflict((oc) => oc.columns(['flavor', 'meta_user_id']).doNothing())
+      // No conflict target: the key is an expression index (a missing ig_user_id counts as '').
+      .onConflict((oc) => oc.doNothing())
       .returning('id')
       .executeTakeFirst()
     if (inserted !== undefined) return { id: inserted.id, created: true }
@@ -97,10 +100,38 @@ export async function upsertAccount(
       .set(profile)
       .where('flavor', '=', flavor)
       .where('meta_user_id', '=', metaUserId)
+      .where(sql<string>`coalesce(ig_user_id, '')`, '=', input.igUserId ?? '')
       .returning('id')
       .executeTakeFirst()
     if (updated !== undefined) return { id: updated.id, created: false }
   }
+}
+
+/**
+ * Moves an account saved before migration 0007 onto its login's real app-scoped id: Facebook
+ * Login accounts were keyed by their Instagram account id then (`meta_user_id = ig_user_id`), so
+ * a new login of the same person finds and updates them instead of making a second row.
+ * @returns true when a row was moved
+ */
+export async function adoptLegacyFacebookAccount(
+  store: StoreContext,
+  input: { readonly flavor: string; readonly metaUserId: string; readonly igUserId: string },
+): Promise<boolean> {
+  const metaUserId = checkText('metaUserId', input.metaUserId)
+  const igUserId = checkText('igUserId', input.igUserId)
+  const taken = await store.db
+    .selectFrom('accounts')
+    .select('id')
+    .where('flavor', '=', input.flavor)
+    .where('meta_user_id', '=', metaUserId)
+    .where('ig_user_id', '=', igUserId)
+    .executeTakeFirst()
+  if (taken !== undefined || metaUserId === igUserId) return false
+  const result = await sql`update accounts set meta_user_id = ${metaUserId}
+    where flavor = ${input.flavor} and meta_user_id = ${igUserId} and ig_user_id = ${igUserId}`.execute(
+    store.db,
+  )
+  return (result.numAffectedRows ?? 0n) > 0n
 }
 
 /**
@@ -112,7 +143,26 @@ export async function getAccount(store: StoreContext, id: string): Promise<Accou
 }
 
 /**
- * Finds the account for (flavor, metaUserId).
+ * Every account of one login (flavor, app-scoped user), oldest first: one for Instagram Login,
+ * one per Instagram account of the granted Pages for Facebook Login.
+ */
+export async function listAccountsOfMetaUser(
+  store: StoreContext,
+  flavor: string,
+  metaUserId: string,
+): Promise<AccountRow[]> {
+  return store.db
+    .selectFrom('accounts')
+    .selectAll()
+    .where('flavor', '=', flavor)
+    .where('meta_user_id', '=', metaUserId)
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute()
+}
+
+/**
+ * Finds the first account for (flavor, metaUserId) (see {@link listAccountsOfMetaUser} for all).
  * @returns the row, or undefined
  */
 export async function findAccountByMetaUser(
@@ -125,6 +175,8 @@ export async function findAccountByMetaUser(
     .selectAll()
     .where('flavor', '=', flavor)
     .where('meta_user_id', '=', metaUserId)
+    .orderBy('created_at')
+    .orderBy('id')
     .executeTakeFirst()
 }
 

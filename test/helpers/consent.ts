@@ -24,6 +24,9 @@ export async function answerConsent(
       const wanted =
         options.userId === undefined ? attrs.includes('checked') : value === options.userId
       if (wanted) fields.set(name, value)
+    } else if (type === 'checkbox') {
+      // As a browser: only checked boxes are sent (the Facebook dialog's Page choice).
+      if (/\schecked\b/.test(attrs)) fields.append(name, value)
     } else fields.append(name, value)
   }
   fields.set('decision', decision)

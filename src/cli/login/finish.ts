@@ -1,6 +1,7 @@
 import type { CompletedLogin } from '../../broker/complete-login.js'
 import { ChangeHub } from '../../broker/effects/index.js'
 import { saveConnectedAccount } from '../../broker/save-connected-account.js'
+import type { SavedAccount } from '../../broker/save-connected-account.js'
 import { getFlavor } from '../../meta/index.js'
 import type { DialogAnswer, FlavorName } from '../../meta/index.js'
 import { metaFailure } from '../meta-failure.js'
@@ -9,9 +10,25 @@ import { paintFor, relativeTime } from '../terminal.js'
 import { tokenFileContent, writeTokenFile } from '../token-file.js'
 import type { LoginOptions } from './options.js'
 
+/** One account `--save` stored. */
+export interface SavedEntry {
+  readonly id: string
+  readonly created: boolean
+  readonly igUserId: string | null
+  readonly username: string
+}
+
+/** What `--save` stored: the login's accounts (the first is the top-level one) and the ungranted. */
+export interface SavedLogin {
+  readonly id: string
+  readonly created: boolean
+  readonly accounts: readonly SavedEntry[]
+  readonly ungranted: readonly SavedEntry[]
+}
+
 /** What `--save` needs, opened up front. */
 export interface Saver {
-  save(login: CompletedLogin, label: string | undefined): Promise<{ id: string; created: boolean }>
+  save(login: CompletedLogin, label: string | undefined): Promise<SavedLogin>
   close(): Promise<void>
 }
 
@@ -32,7 +49,18 @@ export async function openSaver(): Promise<Saver> {
           ...(label === undefined ? {} : { label }),
           via: 'cli',
         })
-        return { id: saved.account.id, created: saved.created }
+        const entry = (a: SavedAccount['account'], created: boolean): SavedEntry => ({
+          id: a.id,
+          created,
+          igUserId: a.ig_user_id,
+          username: a.username,
+        })
+        return {
+          id: saved.account.id,
+          created: saved.created,
+          accounts: saved.accounts.map((a) => entry(a.account, a.created)),
+          ungranted: saved.ungranted.map((a) => entry(a, false)),
+        }
       },
       close: () => store.close(),
     }
@@ -64,7 +92,7 @@ export async function finish(
     account_type: result.accountType,
     scopes: result.scopes,
   }
-  let saved: { id: string; created: boolean } | undefined
+  let saved: SavedLogin | undefined
   if (saver !== undefined) saved = await saver.save(result, opts.label)
   if (opts.out !== undefined) {
     writeTokenFile(opts.out, tokenFileContent(opts.out, result.userToken.accessToken, document))
@@ -76,6 +104,9 @@ export async function finish(
       ...(keepsToken ? document : withoutToken),
       ...(saved === undefined ? {} : { account_id: saved.id, account_created: saved.created }),
       ...(opts.out === undefined ? {} : { out: opts.out }),
+      // Facebook Login: every account of the login (one per granted Page with Instagram); the
+      // fields above stay the first one's. The other flavors keep their one-account document.
+      ...(flavor === 'facebook-login' ? loginAccounts(result, saved) : {}),
     })
     return
   }
@@ -89,13 +120,41 @@ export async function finish(
     `Long-lived token, expires ${document.expires_at} (${relativeTime(result.userToken.expiresAt, now)}); refreshable from ${new Date(result.issuedAt + 86_400_000).toISOString()} with igtoken refresh.`,
   )
   say(`Scopes: ${result.scopes.length === 0 ? 'not listed by Meta' : result.scopes.join(', ')}`)
-  if (saved !== undefined) {
+  if (result.accounts.length > 1) {
+    say(`${result.accounts.length} Instagram accounts behind the granted Pages:`)
+    result.accounts.forEach((a, i) => {
+      const s = saved?.accounts[i]
+      const where =
+        s === undefined ? '' : ` saved as account ${s.id}${s.created ? '' : ' (token replaced)'}`
+      say(`  @${a.username} (Instagram user ${a.igUserId})${where}`)
+    })
+  } else if (saved !== undefined) {
     say(
       `Saved in the service's database as account ${saved.id}${saved.created ? '' : ' (it was connected before: its token was replaced)'}.`,
     )
   }
+  for (const a of saved?.ungranted ?? []) {
+    say(`No longer granted: account ${a.id} (@${a.username}) now needs a new login.`)
+  }
   if (opts.out !== undefined) say(`Written to ${opts.out} (readable by you only).`)
   if (keepsToken) process.stdout.write(`${result.userToken.accessToken}\n`)
+}
+
+function loginAccounts(result: CompletedLogin, saved: SavedLogin | undefined): object {
+  return {
+    accounts: result.accounts.map((a, i) => {
+      const s = saved?.accounts[i]
+      return {
+        user_id: a.igUserId,
+        username: a.username,
+        page_id: a.pageId,
+        ...(s === undefined ? {} : { account_id: s.id, account_created: s.created }),
+      }
+    }),
+    ...(saved === undefined
+      ? {}
+      : { ungranted: saved.ungranted.map((a) => ({ account_id: a.id, username: a.username })) }),
+  }
 }
 
 /** A failed sign-in as a {@link CliError}: the broker's one translation, worded for a terminal. */

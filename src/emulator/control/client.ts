@@ -154,6 +154,30 @@ export class EmulatorControlClient {
     return this.call('POST', '/revoke', input)
   }
 
+  /**
+   * Sets which of a Facebook user's Pages they grant an app (`null`: all, the default); Page
+   * tokens of Pages taken out stop working (190/467).
+   * @returns the granted Page ids
+   */
+  async setGrantedPages(input: {
+    userId: string
+    appId: string
+    pageIds: string[] | null
+  }): Promise<string[]> {
+    const path = `/users/${encodeURIComponent(input.userId)}/granted-pages`
+    const body = { appId: input.appId, pageIds: input.pageIds }
+    return (await this.call<{ pageIds: string[] }>('PUT', path, body)).pageIds
+  }
+
+  /** Invalidates one Page's tokens (190/467), of one app or all; other tokens keep working. */
+  revokePageTokens(input: {
+    userId: string
+    pageId: string
+    appId?: string
+  }): Promise<{ revoked: number }> {
+    return this.call('POST', '/page-tokens/revoke', input)
+  }
+
   /** The user changes their password: their tokens fail with 190/460. */
   changePassword(input: { userId: string }): Promise<{ invalidatedTokens: number }> {
     return this.call('POST', '/change-password', input)

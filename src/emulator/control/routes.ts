@@ -3,6 +3,7 @@ import type { z } from 'zod'
 import type { EmulatorContext } from '../app.js'
 import { changePassword, requestDataDeletion, revokeApp } from '../callbacks.js'
 import { bodyOf } from '../http.js'
+import { revokePageTokens, setGrantedPages } from '../page-grants.js'
 import type { TokenKind } from '../state.js'
 import type { EmulatorApp, EmulatorUser, FlavorName } from '../types.js'
 import {
@@ -12,10 +13,12 @@ import {
   clockSetSchema,
   configPatchSchema,
   faultsSchema,
+  grantedPagesSchema,
   limitsSchema,
   mintCodesSchema,
   mintTokenSchema,
   requestsQuerySchema,
+  revokePageTokensSchema,
   userAppSchema,
   userOnlySchema,
   userSchema,
@@ -122,6 +125,25 @@ export function registerControlRoutes(app: FastifyInstance, ctx: EmulatorContext
     return reply.code(201).send({
       user: publicUser(ctx.state.addUser(input as Parameters<typeof ctx.state.addUser>[0])),
     })
+  })
+
+  app.put<{ Params: { id: string } }>('/users/:id/granted-pages', (req) => {
+    const input = parse(grantedPagesSchema, json(req))
+    const target = ctx.state.findApp(input.appId)
+    if (!target) throw new ControlError(404, 'not_found', `no app with id "${input.appId}"`)
+    if (!ctx.state.fbUser(req.params.id))
+      throw new ControlError(404, 'not_found', `no Facebook user with id "${req.params.id}"`)
+    return { pageIds: setGrantedPages(ctx.state, target, req.params.id, input.pageIds) }
+  })
+  app.post('/page-tokens/revoke', (req) => {
+    const input = parse(revokePageTokensSchema, json(req))
+    const target = input.appId === undefined ? undefined : ctx.state.findApp(input.appId)
+    if (input.appId !== undefined && !target)
+      throw new ControlError(404, 'not_found', `no app with id "${input.appId}"`)
+    const user = ctx.state.fbUser(input.userId)
+    if (!user?.pages.some((p) => p.id === input.pageId))
+      throw new ControlError(404, 'not_found', `no Page "${input.pageId}" of "${input.userId}"`)
+    return { revoked: revokePageTokens(ctx.state, input.userId, input.pageId, target) }
   })
 
   app.get('/clock', () => clock(ctx))

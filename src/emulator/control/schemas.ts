@@ -125,6 +125,18 @@ export const userAppSchema = z.strictObject({ userId: z.string().min(1), appId: 
 /** Body of POST /_emulator/change-password. */
 export const userOnlySchema = z.strictObject({ userId: z.string().min(1) })
 
+/** Body of PUT /_emulator/users/:id/granted-pages: the Pages a person grants an app (null: all). */
+export const grantedPagesSchema = z.strictObject({
+  appId: z.string().min(1),
+  pageIds: z.array(z.string().min(1)).max(1000).nullable(),
+})
+/** Body of POST /_emulator/page-tokens/revoke: invalidate one Page's tokens (of one app, or all). */
+export const revokePageTokensSchema = z.strictObject({
+  userId: z.string().min(1),
+  pageId: z.string().min(1),
+  appId: z.string().min(1).optional(),
+})
+
 /** Body of POST /_emulator/codes: mint codes without the consent page. */
 export const mintCodesSchema = z.strictObject({
   appId: z.string().min(1),

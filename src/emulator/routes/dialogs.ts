@@ -5,6 +5,7 @@ import { DialogError, InstagramDialogFail, InstagramOAuthError } from '../errors
 import { formOf, queryOf } from '../http.js'
 import { infoOf } from '../request-info.js'
 import { CONFIG_ID_SCOPES, SCOPES, splitScopes } from '../scopes.js'
+import { isPageGranted, setGrantedPages } from '../page-grants.js'
 import type { EmulatorApp, FlavorName } from '../types.js'
 
 type DialogHost = 'www.instagram.com' | 'api.instagram.com' | 'www.facebook.com'
@@ -140,6 +141,33 @@ function eligibleUsers(ctx: EmulatorContext, flavor: FlavorName): { id: string; 
   return out
 }
 
+/** Facebook's "Choose the Pages" step: every listed person's Pages, checked when granted now. */
+function pageChoices(ctx: EmulatorContext, v: ValidAuthorize): Record<string, unknown>[] {
+  if (v.brand !== 'facebook') return []
+  return [...ctx.state.users.values()].flatMap((u) =>
+    u.kind !== 'facebook'
+      ? []
+      : u.pages.map((p) => ({
+          field: `page_${p.id}`,
+          label: `${p.name}${p.instagramUserId === undefined ? '' : ' (Instagram linked)'} · ${u.name}`,
+          checked: isPageGranted(ctx.state, v.app, u.id, p.id),
+        })),
+  )
+}
+
+/** Applies the Page choice of a submitted Facebook dialog (a form without the step keeps it). */
+function applyPageChoice(
+  ctx: EmulatorContext,
+  v: ValidAuthorize,
+  userId: string,
+  params: Record<string, string | undefined>,
+): void {
+  const user = ctx.state.fbUser(userId)
+  if (v.brand !== 'facebook' || params['choose_pages'] !== '1' || !user) return
+  const chosen = user.pages.filter((p) => params[`page_${p.id}`] !== undefined).map((p) => p.id)
+  setGrantedPages(ctx.state, v.app, userId, chosen)
+}
+
 function appendQuery(uri: string, query: string): string {
   return uri + (uri.includes('?') ? '&' : '?') + query
 }
@@ -171,6 +199,7 @@ function handleDialog(
       permissions: v.scopes.map((s) => SCOPES[v.flavor][s] ?? s),
       hidden,
       users,
+      pages: pageChoices(ctx, v),
     })
     return reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(html)
   }
@@ -188,6 +217,7 @@ function handleDialog(
   if (v.brand === 'facebook' && !hasAccess(v.app, userId))
     throw new DialogError(FB_APP_NOT_ACTIVE, 'facebook')
   if (v.brand === 'instagram') assertInstagramDialogRole(ctx.state, v.app, userId)
+  applyPageChoice(ctx, v, userId, params)
   const code = ctx.state.mintCode({
     flavor: v.flavor,
     app: v.app,

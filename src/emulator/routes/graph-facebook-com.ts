@@ -5,6 +5,7 @@ import { GraphError, badParameter, tokenErrors, unsupportedGet } from '../errors
 import { renderFields, type FieldSpec } from '../fields.js'
 import { formOf, sendJson } from '../http.js'
 import { infoOf } from '../request-info.js'
+import { isPageGranted } from '../page-grants.js'
 import type { EmulatorState, TokenRecord } from '../state.js'
 import type { EmulatorApp, FacebookUser } from '../types.js'
 import { secretsEqual } from './api-instagram-com.js'
@@ -130,7 +131,11 @@ function granularScopes(
   rec: TokenRecord,
 ): { scope: string; target_ids?: string[] }[] {
   const user = state.fbUser(rec.userId)
-  const pages = (user?.pages ?? []).filter((p) => rec.pageId === undefined || p.id === rec.pageId)
+  const pages = (user?.pages ?? []).filter(
+    (p) =>
+      (rec.pageId === undefined || p.id === rec.pageId) &&
+      isPageGranted(state, rec.app, rec.userId, p.id),
+  )
   return rec.scopes.map((scope) => {
     if (scope.startsWith('pages_')) return { scope, target_ids: pages.map((p) => p.id) }
     if (scope.startsWith('instagram_')) {
@@ -260,7 +265,12 @@ function graphRead(ctx: EmulatorContext, req: FastifyRequest, reply: FastifyRepl
   const user = state.fbUser(rec.userId)
   if (!user) throw unsupportedGet(id)
   const edge = s[1]
-  const pages = user.pages.filter((p) => rec.pageId === undefined || p.id === rec.pageId)
+  // Only the Pages the person granted this app, in the dialog or later (page-grants.ts).
+  const pages = user.pages.filter(
+    (p) =>
+      (rec.pageId === undefined || p.id === rec.pageId) &&
+      isPageGranted(state, rec.app, rec.userId, p.id),
+  )
   const pageOfId = (pid: string) => pages.find((p) => p.id === pid)
 
   if (isMe && rec.pageId !== undefined && edge === undefined) {

@@ -106,12 +106,23 @@ export function connectRoutes(
               status: connected.account.status,
             },
             created: connected.created,
+            // Every account of the login (Facebook Login: one per granted Page with Instagram).
+            accounts: connected.accounts.map((a) => ({
+              id: a.account.id,
+              username: a.account.username,
+              ig_user_id: a.account.ig_user_id,
+              status: a.account.status,
+              created: a.created,
+            })),
+            ungranted: connected.ungranted.map((a) => ({ id: a.id, username: a.username })),
           })
         }
         const expires = connected.expiresAt === null ? null : new Date(connected.expiresAt)
         return await reply.type('text/html; charset=utf-8').send(
           renderPage('./connected', {
             account: connected.account,
+            accounts: connected.accounts.map((a) => a.account),
+            ungranted: connected.ungranted,
             expiresIso: expires?.toISOString() ?? '',
             expiresText: expires === null ? 'never' : expires.toUTCString(),
           }),

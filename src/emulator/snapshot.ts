@@ -25,6 +25,8 @@ export interface EmulatorSnapshot {
   readonly pageTokens: readonly (readonly [string, string])[]
   readonly scopedIds: readonly (readonly [string, string])[]
   readonly grants: readonly (readonly [string, readonly FlavorName[]])[]
+  /** Which Pages each person granted each app (absent in snapshots written before Page choice). */
+  readonly grantedPages?: readonly (readonly [string, readonly string[]])[]
 }
 
 /**
@@ -48,6 +50,7 @@ export function takeSnapshot(state: EmulatorState): EmulatorSnapshot {
     pageTokens: [...state.pageTokens],
     scopedIds: [...state.scopedIds],
     grants: [...state.grants].map(([key, flavors]) => [key, [...flavors]] as const),
+    grantedPages: [...state.grantedPages].map(([key, pages]) => [key, [...pages]] as const),
   }
 }
 
@@ -85,5 +88,7 @@ export function restoreSnapshot(state: EmulatorState, snapshot: EmulatorSnapshot
   for (const [key, token] of snapshot.pageTokens) state.pageTokens.set(key, token)
   for (const [scoped, userId] of snapshot.scopedIds) state.scopedIds.set(scoped, userId)
   for (const [key, flavors] of snapshot.grants) state.grants.set(key, new Set(flavors))
+  for (const [key, pages] of snapshot.grantedPages ?? [])
+    state.grantedPages.set(key, new Set(pages))
   state.advanceClock(snapshot.clockOffsetMs - state.clockOffsetMs)
 }

@@ -62,3 +62,35 @@ test('snapshot → JSON → restore: tokens, revocations, users and the clock of
     await second.close()
   }
 })
+
+test('snapshot → restore keeps the Pages a person granted an app', async () => {
+  const { FB_USER, META_ID, PAGE } = await import('./helpers.js')
+  const first = await startEmulator()
+  let snapshot: EmulatorSnapshot
+  try {
+    await first.control.setGrantedPages({ userId: FB_USER, appId: META_ID, pageIds: [PAGE] })
+    snapshot = JSON.parse(
+      JSON.stringify(emulatorContextOf(first.app).state.snapshot()),
+    ) as EmulatorSnapshot
+  } finally {
+    await first.close()
+  }
+  const second = await startEmulator()
+  try {
+    const state = emulatorContextOf(second.app).state
+    assert.equal(state.grantedPages.size, 0)
+    state.restore(snapshot)
+    assert.deepEqual([...(state.grantedPages.get(`${META_ID}:${FB_USER}`) ?? [])], [PAGE])
+    // A snapshot written before Page choice existed still restores.
+    const { grantedPages: _dropped, ...older } = snapshot
+    const third = await startEmulator()
+    try {
+      emulatorContextOf(third.app).state.restore(older)
+      assert.equal(emulatorContextOf(third.app).state.grantedPages.size, 0)
+    } finally {
+      await third.close()
+    }
+  } finally {
+    await second.close()
+  }
+})

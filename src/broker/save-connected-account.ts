@@ -3,6 +3,7 @@ import { getAccount, saveToken, upsertAccount } from '../store/index.js'
 import type { AccountRow } from '../store/index.js'
 import type { CompletedLogin } from './complete-login.js'
 import type { BrokerContext } from './context.js'
+import { redeemConnectLink } from './connect-links/redeem.js'
 import { eventInstant, inTransaction } from './effects/index.js'
 import { nextRefreshAt } from './refresh-policy.js'
 import { ServiceError } from './service-error.js'
@@ -30,7 +31,12 @@ export interface SavedAccount {
 export async function saveConnectedAccount(
   ctx: Pick<BrokerContext, 'store' | 'keyring' | 'changes' | 'now'>,
   login: CompletedLogin,
-  options: { readonly label?: string | null; readonly via: ConnectVia },
+  options: {
+    readonly label?: string | null
+    readonly via: ConnectVia
+    /** A connect link to use up in the same transaction (a lost race saves nothing). */
+    readonly connectLinkId?: string | null
+  },
 ): Promise<SavedAccount> {
   return inTransaction(ctx, async (unit) => {
     const now = ctx.now()
@@ -63,6 +69,14 @@ export async function saveConnectedAccount(
     if (account === undefined) {
       throw new ServiceError('internal', 'the account vanished while it was saved')
     }
+    const link =
+      options.connectLinkId == null
+        ? undefined
+        : await redeemConnectLink(unit.store, {
+            linkId: options.connectLinkId,
+            accountId: account.id,
+            now,
+          })
     await unit.record({
       type: 'account.connected',
       account,
@@ -71,6 +85,13 @@ export async function saveConnectedAccount(
         reconnected: !upserted.created,
         expires_at: eventInstant(login.userToken.expiresAt),
         via: options.via,
+        ...(link === undefined
+          ? {}
+          : {
+              connect_link_id: link.id,
+              connect_link_label: link.label,
+              connect_link_metadata: JSON.stringify(link.metadata),
+            }),
       },
     })
     return { account, created: upserted.created }

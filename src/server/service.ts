@@ -105,6 +105,7 @@ export async function startService(
       },
       feeds: { refreshMs: config.feeds.refreshMs, defaultItems: config.feeds.defaultItems },
       webhookAllowHosts: config.webhooks.allowHosts,
+      appName: config.appName,
     })
     await app.listen({ host: config.host, port: config.port })
     runtime.start()

@@ -12,6 +12,7 @@ import { authPages } from './pages/auth.js'
 import { deletionPages } from './pages/deletions.js'
 import { feedPages } from './pages/feeds.js'
 import { keyPages } from './pages/keys.js'
+import { linkPages } from './pages/links.js'
 import { webhookPages } from './pages/webhooks.js'
 
 // Reachable without a session: the sign-in form, the one-time link, and sign-out.
@@ -109,6 +110,7 @@ export function dashboardRoutes(app: FastifyInstance, deps: DashboardDeps): void
       keyPages(dashboard, deps)
       feedPages(dashboard, deps)
       webhookPages(dashboard, deps)
+      linkPages(dashboard, deps)
       deletionPages(dashboard, deps)
     },
     { prefix: DASHBOARD_PATH },

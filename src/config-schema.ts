@@ -207,6 +207,39 @@ export const shape = {
   IGTOKEN_WEBHOOK_CONCURRENCY: positiveInt(8),
   IGTOKEN_WEBHOOK_POLL_SECONDS: positiveInt(5),
   IGTOKEN_WEBHOOK_ALLOW_HOSTS: optionalText,
+  IGTOKEN_CONNECT_LINK_RETURN_ORIGINS: z
+    .string()
+    .trim()
+    .default('')
+    .transform((value, ctx): readonly string[] => {
+      const origins: string[] = []
+      for (const entry of value.split(/[\s,]+/).filter(Boolean)) {
+        const origin = originOf(entry)
+        if (origin === undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `expected origins such as https://agency.example; "${entry.slice(0, 60)}" is none`,
+          })
+          return z.NEVER
+        }
+        origins.push(origin)
+      }
+      return origins
+    }),
+  IGTOKEN_APP_NAME: z.string().trim().max(60, 'expected at most 60 characters').default('igtoken'),
+}
+
+/** An http(s) origin written alone (no path, query or credentials), or undefined. */
+function originOf(entry: string): string | undefined {
+  try {
+    const url = new URL(entry)
+    const bare = url.pathname === '/' && url.search === '' && url.hash === ''
+    const plain = url.username === '' && url.password === ''
+    if ((url.protocol === 'https:' || url.protocol === 'http:') && bare && plain) return url.origin
+  } catch {
+    return undefined
+  }
+  return undefined
 }
 
 /** Every variable the service reads (docs/configuration.md documents each; a test checks). */

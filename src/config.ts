@@ -46,6 +46,10 @@ export interface Config {
   readonly connectStateTtlMs: number
   readonly tokenCacheMs: number
   readonly refreshOnReadWithinMs: number
+  /** Origins besides `publicUrl` a `return_to` may send the browser to (connect links). */
+  readonly returnOrigins: readonly string[]
+  /** The name the service's own pages show a person (the connect link's page). */
+  readonly appName: string
   /** The operators' dashboard. */
   readonly dashboard: DashboardConfig
   /** Public feeds. */
@@ -118,6 +122,8 @@ export function loadConfig(
     connectStateTtlMs: e.IGTOKEN_CONNECT_STATE_TTL_SECONDS * 1000,
     tokenCacheMs: e.IGTOKEN_TOKEN_CACHE_SECONDS * 1000,
     refreshOnReadWithinMs: e.IGTOKEN_REFRESH_ON_READ_WITHIN_DAYS * 86_400_000,
+    returnOrigins: Object.freeze([...e.IGTOKEN_CONNECT_LINK_RETURN_ORIGINS]),
+    appName: e.IGTOKEN_APP_NAME === '' ? 'igtoken' : e.IGTOKEN_APP_NAME,
     dashboard: Object.freeze({
       adminPassword: e.IGTOKEN_ADMIN_PASSWORD,
       sessionTtlMs: e.IGTOKEN_SESSION_TTL_HOURS * 3_600_000,

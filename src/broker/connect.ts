@@ -27,10 +27,28 @@ export interface ConnectRequest {
   readonly returnTo?: string | undefined
   readonly scopes?: readonly string[] | undefined
   readonly label?: string | undefined
+  /** The connect link this login uses (set by `startLinkConnect`, never from a query). */
+  readonly connectLinkId?: string | undefined
 }
 
 const LABEL_PATTERN = /^[\p{L}\p{N} _.@-]{1,100}$/u
 const SCOPE_PATTERN = /^[a-z_]{1,100}$/
+
+/**
+ * The rule for an account's label given at connect (or on a connect link): 1 to 100 letters,
+ * digits, spaces or `_.@-`; empty means none.
+ * @throws {ServiceError} `invalid_request`
+ */
+export function checkConnectLabel(label: string | undefined): string | null {
+  if (label === undefined || label === '') return null
+  if (typeof label !== 'string' || !LABEL_PATTERN.test(label)) {
+    throw new ServiceError(
+      'invalid_request',
+      '"label" must be 1 to 100 letters, digits, spaces or _.@-',
+    )
+  }
+  return label
+}
 
 /**
  * Starts a connect flow: a random single-use `state` (stored hashed, bound to the browser by a
@@ -42,7 +60,7 @@ export async function startConnect(
   ctx: BrokerContext,
   request: ConnectRequest,
 ): Promise<StartedConnect> {
-  const returnTo = checkReturnTo(request.returnTo, ctx.publicUrl) ?? null
+  const returnTo = checkReturnTo(request.returnTo, ctx.publicUrl, ctx.returnOrigins) ?? null
   const scopes = request.scopes ?? ctx.scopes
   if (scopes !== undefined && !scopes.every((s) => SCOPE_PATTERN.test(s))) {
     throw new ServiceError(
@@ -50,13 +68,7 @@ export async function startConnect(
       '"scopes" must be scope names such as instagram_business_basic',
     )
   }
-  const label = request.label === undefined || request.label === '' ? null : request.label
-  if (label !== null && !LABEL_PATTERN.test(label)) {
-    throw new ServiceError(
-      'invalid_request',
-      '"label" must be 1 to 100 letters, digits, spaces or _.@-',
-    )
-  }
+  const label = checkConnectLabel(request.label)
   const state = randomSecret()
   const browserBinding = randomSecret()
   // Build the URL first: an unknown scope or option fails here, before anything is stored.
@@ -71,6 +83,7 @@ export async function startConnect(
     returnTo,
     scopes: scopes ?? [],
     label,
+    connectLinkId: request.connectLinkId ?? null,
     now: ctx.now(),
     ttlMs: ctx.connectStateTtlMs,
   })
@@ -144,7 +157,11 @@ export async function completeConnect(
       ...(requested === undefined ? {} : { requestedScopes: requested }),
       now: ctx.now,
     })
-    const saved = await saveConnectedAccount(ctx, login, { label: attempt.label, via: 'connect' })
+    const saved = await saveConnectedAccount(ctx, login, {
+      label: attempt.label,
+      via: 'connect',
+      connectLinkId: attempt.connect_link_id,
+    })
     await setConnectAttemptOutcome(ctx.store, attempt.id, 'connected')
     return { ...saved, expiresAt: login.userToken.expiresAt, returnTo: attempt.return_to }
   } catch (error) {

@@ -21,6 +21,8 @@ export interface BrokerContext {
   readonly callbackSecrets: readonly string[]
   /** Read a token through the API within this long of expiry: refresh it first. */
   readonly refreshOnReadWithinMs: number
+  /** Origins besides `publicUrl` a `return_to` may name (`IGTOKEN_CONNECT_LINK_RETURN_ORIGINS`). */
+  readonly returnOrigins?: readonly string[]
   readonly now: () => number
   /** Where committed changes are published, so this process's caches forget what changed. */
   readonly changes: ChangeHub
@@ -57,7 +59,8 @@ export function createBrokerContext(
     | 'graphVersion'
     | 'connectStateTtlMs'
     | 'refreshOnReadWithinMs'
-  >,
+  > &
+    Partial<Pick<Config, 'returnOrigins'>>,
   parts: BrokerParts,
 ): BrokerContext {
   const now = parts.now ?? Date.now
@@ -82,6 +85,7 @@ export function createBrokerContext(
     connectStateTtlMs: config.connectStateTtlMs,
     callbackSecrets: parts.callbackSecrets,
     refreshOnReadWithinMs: config.refreshOnReadWithinMs,
+    returnOrigins: config.returnOrigins ?? [],
     now,
     changes: parts.changes ?? new ChangeHub(),
   }

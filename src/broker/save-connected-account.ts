@@ -11,6 +11,8 @@ import {
 import type { AccountRow } from '../store/index.js'
 import type { CompletedLogin, LoginAccount, WonToken } from './complete-login.js'
 import type { BrokerContext } from './context.js'
+import { redeemConnectLink } from './connect-links/redeem.js'
+import type { RedeemedLink } from './connect-links/redeem.js'
 import { eventInstant, inTransaction } from './effects/index.js'
 import type { UnitOfWork } from './effects/index.js'
 import { nextRefreshAt } from './refresh-policy.js'
@@ -59,11 +61,29 @@ export interface SavedAccount extends SavedLoginAccount {
 export async function saveConnectedAccount(
   ctx: Pick<BrokerContext, 'store' | 'keyring' | 'changes' | 'now'>,
   login: CompletedLogin,
-  options: { readonly label?: string | null; readonly via: ConnectVia },
+  options: {
+    readonly label?: string | null
+    readonly via: ConnectVia
+    /** A connect link to use up in the same transaction (a lost race saves nothing). */
+    readonly connectLinkId?: string | null
+  },
 ): Promise<SavedAccount> {
   return inTransaction(ctx, async (unit) => {
+    // A link is used up once, for the login's first account; every account it brought carries it.
+    let link: RedeemedLink | undefined
+    const redeem = async (accountId: string): Promise<RedeemedLink | undefined> => {
+      if (options.connectLinkId == null) return undefined
+      link ??= await redeemConnectLink(unit.store, {
+        linkId: options.connectLinkId,
+        accountId,
+        now: ctx.now(),
+      })
+      return link
+    }
     const saved: SavedLoginAccount[] = []
-    for (const one of login.accounts) saved.push(await saveOne(ctx, unit, login, one, options))
+    for (const one of login.accounts) {
+      saved.push(await saveOne(ctx, unit, login, one, options, redeem))
+    }
     const [first] = saved
     if (first === undefined) throw new ServiceError('internal', 'a login without an account')
     const ungranted = await markUngranted(unit, login, ctx.now())
@@ -77,6 +97,7 @@ async function saveOne(
   login: CompletedLogin,
   one: LoginAccount,
   options: { readonly label?: string | null; readonly via: ConnectVia },
+  redeem: (accountId: string) => Promise<RedeemedLink | undefined>,
 ): Promise<SavedLoginAccount> {
   const now = ctx.now()
   if (one.pageId !== null) {
@@ -116,6 +137,7 @@ async function saveOne(
   if (account === undefined) {
     throw new ServiceError('internal', 'the account vanished while it was saved')
   }
+  const link = await redeem(account.id)
   await unit.record({
     type: 'account.connected',
     account,
@@ -126,6 +148,13 @@ async function saveOne(
       via: options.via,
       page_id: one.pageId,
       accounts_in_login: login.accounts.length,
+      ...(link === undefined
+        ? {}
+        : {
+            connect_link_id: link.id,
+            connect_link_label: link.label,
+            connect_link_metadata: JSON.stringify(link.metadata),
+          }),
     },
   })
   return { account, created: upserted.created }

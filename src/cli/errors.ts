@@ -124,6 +124,8 @@ const SERVICE_FAILURES: Readonly<Record<ServiceErrorCode, { exit: ExitCode; fix?
     fix: 'start the login again (a code works once, for 1 hour)',
   },
   return_to_refused: { exit: EXIT.usage },
+  link_gone: { exit: EXIT.failure, fix: 'create a new link with "igtoken links create"' },
+  link_used: { exit: EXIT.failure, fix: 'disconnect the account instead' },
   signed_request_invalid: { exit: EXIT.failure },
   meta_error: { exit: EXIT.failure },
   meta_unreachable: {

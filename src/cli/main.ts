@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs'
 import { Command, CommanderError } from 'commander'
 import { defaultLoginRedirectUri } from '../login-defaults.js'
 import { EXIT } from './exit-codes.js'
+import { registerLinksCommands } from './links-program.js'
 import { reportError } from './output.js'
 import type { LoginOptions } from './commands/login.js'
 import type { RefreshOptions } from './commands/refresh.js'
@@ -87,6 +88,8 @@ keys
     const { keysRevokeCommand } = await import('./commands/keys.js')
     await keysRevokeCommand(id, opts)
   })
+
+registerLinksCommands(program)
 
 program
   .command('encryption-key')

@@ -30,6 +30,8 @@ import { errorBody, httpStatusOf, sendError, toHttpFailure } from './errors.js'
 import { wantsJson } from './respond.js'
 import { apiRoutes } from './routes/api.js'
 import { connectRoutes } from './routes/connect.js'
+import { connectLinkApiRoutes } from './routes/connect-links.js'
+import { linkPageRoutes } from './routes/link-page.js'
 import { metaCallbackRoutes } from './routes/meta-callbacks.js'
 import { webhookRoutes } from './routes/webhooks.js'
 import { DestinationAllowList } from '../broker/webhooks/destination.js'
@@ -80,6 +82,8 @@ export interface AppOptions {
   }
   /** Internal webhook receivers an operator allows (`IGTOKEN_WEBHOOK_ALLOW_HOSTS`). */
   readonly webhookAllowHosts?: readonly string[]
+  /** The name the connect link's page shows (`IGTOKEN_APP_NAME`); default `igtoken`. */
+  readonly appName?: string
   /** Public feeds: refresh interval (default 5 minutes) and default item count (12). */
   readonly feeds?: { readonly refreshMs?: number; readonly defaultItems?: number }
 }
@@ -261,6 +265,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     defaultFeedItems: defaultItems,
   })
   webhookRoutes(app, { ctx, allow: new DestinationAllowList(options.webhookAllowHosts ?? []) })
+  connectLinkApiRoutes(app, { ctx })
+  linkPageRoutes(app, {
+    ctx,
+    appName: options.appName ?? 'igtoken',
+    callbackPath,
+    secureCookies: publicUrl.protocol === 'https:',
+  })
 
   return app
 }

@@ -19,6 +19,8 @@ export const HTTP_STATUS: Readonly<Record<ServiceErrorCode, number>> = Object.fr
   authorization_denied: 400,
   code_rejected: 400,
   return_to_refused: 400,
+  link_gone: 410,
+  link_used: 409,
   signed_request_invalid: 400,
   meta_error: 502,
   meta_unreachable: 502,

@@ -37,6 +37,10 @@ export async function registerOpenApi(
         { name: 'feeds', description: 'Publish an account’s media as a public JSON feed.' },
         { name: 'public feeds', description: 'What websites read; no key needed.' },
         { name: 'webhooks', description: 'Subscribers that receive igtoken’s signed events.' },
+        {
+          name: 'connect links',
+          description: 'Single-use links that let a client connect an account (agencies).',
+        },
       ],
       components: {
         securitySchemes: {

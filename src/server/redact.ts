@@ -12,8 +12,15 @@ const SECRET_PARAMS = new Set([
   'token',
 ])
 
-/** The URL with the value of every secret query parameter replaced, safe to log. */
+/** Paths whose last segment is a secret (a connect link's page). */
+const SECRET_PATH = /^(\/link\/)[^/?#]+/
+
+/**
+ * The URL with the value of every secret query parameter, and a connect link's secret path
+ * segment, replaced: safe to log.
+ */
 export function redactUrl(url: string): string {
+  url = url.replace(SECRET_PATH, '$1[redacted]')
   const q = url.indexOf('?')
   if (q === -1) return url
   const pairs = url

@@ -20,13 +20,14 @@ export function sendFailure(
   request: FastifyRequest,
   reply: FastifyReply,
   error: ServiceError,
-  options: { title?: string; linkHref?: string; linkText?: string } = {},
+  options: { title?: string; linkHref?: string; linkText?: string; brand?: string } = {},
 ): FastifyReply {
   reply.code(httpStatusOf(error))
   if (wantsJson(request)) return reply.send(errorBody(error))
   return reply.type('text/html; charset=utf-8').send(
     renderPage('./message', {
       title: options.title ?? 'Something went wrong',
+      brand: options.brand,
       message: capitalise(error.message),
       code: error.code,
       failed: true,

@@ -113,6 +113,7 @@ export async function startService(
       },
       feeds: { refreshMs: config.feeds.refreshMs, defaultItems: config.feeds.defaultItems },
       webhookAllowHosts: config.webhooks.allowHosts,
+      appName: config.appName,
     })
     for (const error of beforeLog) {
       app.log.warn({ err: error }, 'demo emulator state: could not be restored; started afresh')

@@ -17,6 +17,8 @@ export interface CreateConnectAttemptInput {
   readonly returnTo: string | null
   readonly scopes: readonly string[]
   readonly label: string | null
+  /** The connect link this attempt uses, if any. */
+  readonly connectLinkId?: string | null
   /** Epoch ms. */
   readonly now: number
   /** How long the user has to come back, in ms. */
@@ -56,6 +58,7 @@ export async function createConnectAttempt(
       return_to: input.returnTo,
       scopes: [...new Set(input.scopes)].join(','),
       label: input.label,
+      connect_link_id: input.connectLinkId ?? null,
       created_at: now,
       expires_at: now + input.ttlMs,
       used_at: null,

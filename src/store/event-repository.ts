@@ -66,7 +66,13 @@ const FORBIDDEN_KEYS = new Set([
   'state',
 ])
 
-function checkDetail(detail: EventDetail): string {
+/**
+ * Screens flat facts the way event details are screened (plain keys, primitive values, nothing
+ * secret-looking), for anything else stored beside events, such as a connect link's metadata.
+ * @returns the facts as JSON
+ * @throws TypeError (`ERR_INVALID_ARG_VALUE`) naming the first refused key
+ */
+export function checkEventDetail(detail: EventDetail): string {
   if (typeof detail !== 'object' || Array.isArray(detail)) {
     throw invalidArgument('"detail" must be a flat object')
   }
@@ -113,7 +119,7 @@ export async function appendEvent(
   if (typeof input.type !== 'string' || !(EVENT_TYPES as readonly string[]).includes(input.type)) {
     throw invalidArgument(`"type" must be one of ${EVENT_TYPES.join(', ')}`)
   }
-  const detail = checkDetail(input.detail ?? {})
+  const detail = checkEventDetail(input.detail ?? {})
   const row = await store.db
     .insertInto('events')
     .values({

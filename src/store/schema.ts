@@ -1,6 +1,7 @@
 import type { AccountsTable } from './tables/accounts.table.js'
 import type { ApiKeysTable } from './tables/api-keys.table.js'
 import type { ConnectAttemptsTable } from './tables/connect-attempts.table.js'
+import type { ConnectLinksTable } from './tables/connect-links.table.js'
 import type { DashboardSessionsTable } from './tables/dashboard-sessions.table.js'
 import type { DeletionRequestsTable } from './tables/deletion-requests.table.js'
 import type { EventsTable } from './tables/events.table.js'
@@ -17,6 +18,7 @@ export interface Database {
   accounts: AccountsTable
   tokens: TokensTable
   connect_attempts: ConnectAttemptsTable
+  connect_links: ConnectLinksTable
   api_keys: ApiKeysTable
   deletion_requests: DeletionRequestsTable
   events: EventsTable

@@ -91,6 +91,7 @@ for (const dialect of TEST_DIALECTS) {
           'accounts',
           'api_keys',
           'connect_attempts',
+          'connect_links',
           'dashboard_sessions',
           'deletion_requests',
           'events',

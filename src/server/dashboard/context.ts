@@ -35,7 +35,8 @@ export const SIGN_IN_CSRF_COOKIE = 'igtoken_signin_csrf'
 export const DASHBOARD_PATH = '/dashboard'
 
 /** The dashboard's sections, for the navigation. */
-export type Section = 'accounts' | 'feeds' | 'keys' | 'webhooks' | 'deletions' | 'time-travel'
+export type Section =
+  'accounts' | 'feeds' | 'keys' | 'webhooks' | 'links' | 'deletions' | 'time-travel'
 
 /** Short messages shown after a form succeeded (redirect with `?done=<name>`); never user input. */
 export const NOTICES: Readonly<Record<string, string>> = {
@@ -44,6 +45,7 @@ export const NOTICES: Readonly<Record<string, string>> = {
   revoked: 'The API key was revoked. Apps using it are refused from now on.',
   published: 'The feed is published.',
   removed: 'Removed.',
+  cancelled: 'The link was cancelled; it can no longer connect an account.',
   signed_out: 'You are signed out.',
   travelled: 'The clock moved forward; refreshes due on the way were made on their day.',
 }

@@ -13,6 +13,7 @@ import { deletionPages } from './pages/deletions.js'
 import { feedPages } from './pages/feeds.js'
 import { keyPages } from './pages/keys.js'
 import { timeTravelPages } from './pages/time-travel.js'
+import { linkPages } from './pages/links.js'
 import { webhookPages } from './pages/webhooks.js'
 
 // Reachable without a session: the sign-in form, the one-time link, and sign-out.
@@ -111,6 +112,7 @@ export function dashboardRoutes(app: FastifyInstance, deps: DashboardDeps): void
       keyPages(dashboard, deps)
       feedPages(dashboard, deps)
       webhookPages(dashboard, deps)
+      linkPages(dashboard, deps)
       deletionPages(dashboard, deps)
       if (deps.clock !== undefined) timeTravelPages(dashboard, deps.clock)
     },

@@ -1,6 +1,7 @@
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyReply } from 'fastify'
 import { createHash } from 'node:crypto'
 import { completeConnect, startConnect } from '../../broker/connect.js'
+import type { StartedConnect } from '../../broker/connect.js'
 import type { BrokerContext } from '../../broker/context.js'
 import { metaFailure } from '../../broker/meta-failure.js'
 import { returnToUrl } from '../../broker/return-to.js'
@@ -20,6 +21,26 @@ export const CONNECT_COOKIE = 'igtoken_connect'
 export function connectCookieName(state: string): string {
   const digest = createHash('sha256').update(`connect-cookie:${state}`).digest('hex')
   return `${CONNECT_COOKIE}_${digest.slice(0, 16)}`
+}
+
+/**
+ * Sets the browser-binding cookie of a started connect: HttpOnly, sent only to the callback.
+ * The connect link's page starts its logins with it too.
+ */
+export function setConnectCookie(
+  reply: FastifyReply,
+  started: StartedConnect,
+  options: { callbackPath: string; secureCookies: boolean; ttlMs: number },
+): void {
+  const state = new URL(started.authorizationUrl).searchParams.get('state') ?? ''
+  void reply.setCookie(connectCookieName(state), started.browserBinding, {
+    httpOnly: true,
+    sameSite: 'lax',
+    secure: options.secureCookies,
+    // Sent only to the callback, not with every request to the site.
+    path: options.callbackPath,
+    maxAge: Math.floor(options.ttlMs / 1000),
+  })
 }
 
 /** `GET /connect` starts the browser flow; `GET /callback` is where Meta sends the person back. */
@@ -57,15 +78,7 @@ export function connectRoutes(
             .filter(Boolean),
           label: single(query.label),
         })
-        const state = new URL(started.authorizationUrl).searchParams.get('state') ?? ''
-        void reply.setCookie(connectCookieName(state), started.browserBinding, {
-          httpOnly: true,
-          sameSite: 'lax',
-          secure: deps.secureCookies,
-          // Sent only to the callback, not with every request to the site.
-          path: deps.callbackPath,
-          maxAge: Math.floor(ctx.connectStateTtlMs / 1000),
-        })
+        setConnectCookie(reply, started, { ...deps, ttlMs: ctx.connectStateTtlMs })
         return await reply.redirect(started.authorizationUrl, 302)
       } catch (error) {
         return sendFailure(request, reply, metaFailure(error), {
@@ -95,7 +108,10 @@ export function connectRoutes(
           void reply.clearCookie(cookieName, { path: deps.callbackPath })
         // An absolute URL on IGTOKEN_PUBLIC_URL: a bare path could be read as protocol-relative.
         if (connected.returnTo !== null) {
-          return await reply.redirect(returnToUrl(connected.returnTo, ctx.publicUrl), 303)
+          return await reply.redirect(
+            returnToUrl(connected.returnTo, ctx.publicUrl, ctx.returnOrigins),
+            303,
+          )
         }
         if (wantsJson(request)) {
           return await reply.send({

@@ -7,6 +7,7 @@ import * as m0004 from './0004-store-changes.js'
 import * as m0005 from './0005-indexes-for-scale.js'
 import * as m0006 from './0006-seen-signed-requests.js'
 import * as m0007 from './0007-account-per-instagram-account.js'
+import * as m0008 from './0008-connect-links.js'
 
 /**
  * Every migration, by name. Names sort in the order they run; the CLI, the service and the tests
@@ -20,6 +21,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0005-indexes-for-scale': m0005,
   '0006-seen-signed-requests': m0006,
   '0007-account-per-instagram-account': m0007,
+  '0008-connect-links': m0008,
 })
 
 /** Kysely's `MigrationProvider` over {@link MIGRATIONS} (no file system scanning). */

@@ -20,6 +20,8 @@ export interface ConnectAttemptsTable {
   created_at: ColumnType<number, number, never>
   expires_at: ColumnType<number, number, never>
   used_at: number | null
+  /** The connect link the attempt was started from, if any. */
+  connect_link_id: ColumnType<string | null, string | null | undefined, never>
   /** How it ended, e.g. `connected`, `denied`, `failed:<code>`. */
   outcome: string | null
 }

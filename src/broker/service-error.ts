@@ -5,6 +5,7 @@
  */
 export const SERVICE_ERROR_CODES = [
   'unauthorized',
+  'forbidden_scope',
   'not_found',
   'needs_reauth',
   'account_inactive',

@@ -1,11 +1,14 @@
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { FastifyInstance } from 'fastify'
+import type { RequiredScope } from '../broker/api-key-scopes.js'
 
 /** A route as Fastify registered it. */
 export interface RegisteredRoute {
   readonly method: string
   readonly url: string
+  /** The API key scope it declares (`config.scope`), for the scope table test. */
+  readonly scope: RequiredScope | undefined
 }
 
 /**
@@ -19,7 +22,8 @@ export async function registerOpenApi(
 ): Promise<void> {
   const routes: RegisteredRoute[] = []
   app.addHook('onRoute', (route) => {
-    for (const method of [route.method].flat()) routes.push({ method, url: route.url })
+    const scope = route.config?.scope
+    for (const method of [route.method].flat()) routes.push({ method, url: route.url, scope })
   })
   app.decorate('registeredRoutes', routes)
   await app.register(swagger, {

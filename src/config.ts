@@ -54,6 +54,8 @@ export interface Config {
   readonly apiKeyRateLimitPerMinute: number
   readonly connectStateTtlMs: number
   readonly tokenCacheMs: number
+  /** At this share (%) of a Meta budget igtoken stops calling until Meta's suggested wait passes. */
+  readonly metaUsagePausePercent: number
   readonly refreshOnReadWithinMs: number
   /** The operators' dashboard. */
   readonly dashboard: DashboardConfig
@@ -126,6 +128,7 @@ export function loadConfig(
     apiKeyRateLimitPerMinute: e.IGTOKEN_API_KEY_RATE_LIMIT_PER_MINUTE,
     connectStateTtlMs: e.IGTOKEN_CONNECT_STATE_TTL_SECONDS * 1000,
     tokenCacheMs: e.IGTOKEN_TOKEN_CACHE_SECONDS * 1000,
+    metaUsagePausePercent: e.IGTOKEN_META_USAGE_PAUSE_PERCENT,
     refreshOnReadWithinMs: e.IGTOKEN_REFRESH_ON_READ_WITHIN_DAYS * 86_400_000,
     dashboard: Object.freeze({
       adminPassword: e.IGTOKEN_ADMIN_PASSWORD,

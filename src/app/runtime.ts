@@ -94,7 +94,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
     })
     cleanups.push(() => target.close())
     const now = options.now ?? Date.now
-    const throttle = new Throttle(now, store)
+    const throttle = new Throttle(now, store, { pausePercent: config.metaUsagePausePercent })
     const ctx = createBrokerContext(config, {
       store,
       keyring,

@@ -133,6 +133,35 @@ export class TokenRefresher {
     })
   }
 
+  /**
+   * Applies Meta's refusal of a token met outside a refresh (a Graph proxy call answered with a
+   * 190): the decision a refresh makes on that same answer (`decide` after a failed call: the
+   * account becomes `needs_reauth`, with its event and webhooks), written under the token's lease
+   * like any refresh result. Joins work already running on the token; waits at most 5 s for
+   * another process's lease.
+   * @param row - the token the refused call carried
+   * @param error - Meta's error (only an `action: 'reauthorize'` one is meant to come here)
+   */
+  reportRefusal(row: TokenRow, error: unknown): Promise<RefreshResult> {
+    return this.#once(row.id, 'api', async () => {
+      const waited = await claimOrWait(this.#lease, row, 5_000)
+      if (!('claimed' in waited)) return waited.result
+      const held = waited.claimed
+      const account = await getAccount(this.#ctx.store, held.account_id)
+      const input = {
+        token: held,
+        accountStatus: account?.status,
+        trigger: 'api' as const,
+        force: true,
+        blockedUntil: 0,
+        jitter: this.#random(),
+      }
+      const now = this.#ctx.now()
+      const decision = decide(input, this.#rules, now, { kind: 'failed', error })
+      return applyDecision(this.#ctx, decision, { owner: this.owner, row: held, account, now })
+    })
+  }
+
   /** One piece of work per token in this process: a second caller joins the first. */
   #once(
     tokenId: string,

@@ -27,6 +27,7 @@ import { apiRoutes } from './routes/api.js'
 import { connectRoutes } from './routes/connect.js'
 import { metaCallbackRoutes } from './routes/meta-callbacks.js'
 import { webhookRoutes } from './routes/webhooks.js'
+import { graphProxyRoutes } from './routes/graph-proxy.js'
 import { DestinationAllowList } from '../broker/webhooks/destination.js'
 import { renderPage } from './views.js'
 import { FeedPublisher } from '../broker/feeds.js'
@@ -250,6 +251,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     defaultFeedItems: defaultItems,
   })
   webhookRoutes(app, { ctx, allow: new DestinationAllowList(options.webhookAllowHosts ?? []) })
+  graphProxyRoutes(app, { ctx, tokens, keyCacheMs: 5_000 })
 
   return app
 }

@@ -41,6 +41,10 @@ export async function registerOpenApi(
         { name: 'feeds', description: 'Publish an account’s media as a public JSON feed.' },
         { name: 'public feeds', description: 'What websites read; no key needed.' },
         { name: 'webhooks', description: 'Subscribers that receive igtoken’s signed events.' },
+        {
+          name: 'graph proxy',
+          description: 'Instagram’s Graph API for the account’s own objects, without the token.',
+        },
       ],
       components: {
         securitySchemes: {

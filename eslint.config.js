@@ -13,6 +13,8 @@ const LAYERS = {
   'src/emulator/**': ['meta', 'broker', 'store', 'server', 'cli', 'app', 'config'],
   'src/store/**': ['broker', 'server', 'cli', 'app', 'emulator'],
   'src/broker/**': ['server', 'cli', 'app'],
+  // The SDK ships to apps and browsers: nothing of the service, only fetch and Web Crypto.
+  'src/client/**': ['meta', 'emulator', 'store', 'broker', 'server', 'cli', 'app', 'config'],
 }
 
 /** One `no-restricted-imports` block per layer. */

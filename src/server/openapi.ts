@@ -58,14 +58,19 @@ export async function registerOpenApi(
     },
     // Only the API and the public feeds are documented; routes another part adds under /api/v1
     // without tags are still listed, under the name of their first path segment.
-    transform: ({ schema: given, url }) => {
+    transform: ({ schema: given, url, route }) => {
       // Routes declared without a schema arrive with none at all.
-      const schema = (given as typeof given | undefined) ?? {}
+      const declared = (given as typeof given | undefined) ?? {}
       const documented = url.startsWith('/api/v1/') || url.startsWith('/feeds/')
-      if (!documented) return { schema: { ...schema, hide: true }, url }
+      if (!documented) return { schema: { ...declared, hide: true }, url }
+      // The API key scope the route needs, as OpenAPI 3.1 lists roles of a non-OAuth scheme.
+      const scope = (route.config as { scope?: RequiredScope } | undefined)?.scope
+      const scopes = scope === undefined ? [] : [scope].flat()
+      const schema =
+        scopes.length === 0 ? declared : { ...declared, security: [{ apiKey: scopes }] }
       if (schema.tags !== undefined && schema.tags.length > 0) return { schema, url }
       const tag = /^\/api\/v1\/([^/]+)/.exec(url)?.[1] ?? 'api'
-      return { schema: { ...schema, tags: [tag], security: [{ apiKey: [] }] }, url }
+      return { schema: { ...schema, tags: [tag], security: [{ apiKey: scopes }] }, url }
     },
     refResolver: {
       // Shared schemas keep their $id as the component name (e.g. FeedItem).

@@ -159,6 +159,24 @@ for (const dialect of SERVICE_DIALECTS) {
       assert.equal((await api(`/accounts/${accountId}/token`, all)).status, 200)
     })
 
+    test('the OpenAPI document names each route’s scope', async () => {
+      const doc = (await (await fetch(`${svc.url}/openapi.json`)).json()) as {
+        paths: Record<string, Record<string, { security?: { apiKey?: string[] }[] }>>
+      }
+      for (const route of apiRoutes()) {
+        const path = route.url
+          .replace(/:([A-Za-z_]+)/g, '{$1}')
+          .replace(/\/\*$/, '/{*}')
+          .replace(/(.)\/$/, '$1')
+        const security = doc.paths[path]?.[route.method.toLowerCase()]?.security
+        assert.deepEqual(
+          security,
+          [{ apiKey: [...anyOf(route.scope ?? [])] }],
+          `${route.method} ${path}`,
+        )
+      }
+    })
+
     test('keys made before scopes (the column default) hold every scope', async () => {
       const rows = await sql<{
         scopes: string

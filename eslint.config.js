@@ -19,6 +19,8 @@ export const LAYERS = {
   // (app) only. The CLI may start the emulator: `igtoken emulator` is a command of its own.
   'src/server/**': ['store', 'emulator'],
   'src/cli/**': ['store'],
+  // The SDK ships to apps and browsers: nothing of the service, only fetch and Web Crypto.
+  'src/client/**': ['meta', 'emulator', 'store', 'broker', 'server', 'cli', 'app', 'config'],
 }
 
 /** One `no-restricted-imports` block per layer. */

@@ -166,6 +166,12 @@ export const shape = {
   ),
   IGTOKEN_SESSION_TTL_HOURS: positiveInt(12),
   IGTOKEN_FEED_REFRESH_SECONDS: positiveInt(300),
+  IGTOKEN_META_USAGE_PAUSE_PERCENT: z.coerce
+    .number()
+    .int('expected a whole number')
+    .min(50, 'expected 50 to 100')
+    .max(100, 'expected 50 to 100')
+    .default(90),
   IGTOKEN_FEED_ITEMS: z.coerce
     .number()
     .int('expected a whole number')

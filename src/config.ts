@@ -45,6 +45,8 @@ export interface Config {
   readonly apiKeyRateLimitPerMinute: number
   readonly connectStateTtlMs: number
   readonly tokenCacheMs: number
+  /** At this share (%) of a Meta budget igtoken stops calling until Meta's suggested wait passes. */
+  readonly metaUsagePausePercent: number
   readonly refreshOnReadWithinMs: number
   /** Origins besides `publicUrl` a `return_to` may send the browser to (connect links). */
   readonly returnOrigins: readonly string[]
@@ -121,6 +123,7 @@ export function loadConfig(
     apiKeyRateLimitPerMinute: e.IGTOKEN_API_KEY_RATE_LIMIT_PER_MINUTE,
     connectStateTtlMs: e.IGTOKEN_CONNECT_STATE_TTL_SECONDS * 1000,
     tokenCacheMs: e.IGTOKEN_TOKEN_CACHE_SECONDS * 1000,
+    metaUsagePausePercent: e.IGTOKEN_META_USAGE_PAUSE_PERCENT,
     refreshOnReadWithinMs: e.IGTOKEN_REFRESH_ON_READ_WITHIN_DAYS * 86_400_000,
     returnOrigins: Object.freeze([...e.IGTOKEN_CONNECT_LINK_RETURN_ORIGINS]),
     appName: e.IGTOKEN_APP_NAME === '' ? 'igtoken' : e.IGTOKEN_APP_NAME,

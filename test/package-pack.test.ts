@@ -40,10 +40,13 @@ test('the packed tarball installs into an empty project and imports from plain J
     join(project, 'check.mjs'),
     `import * as lib from 'igtoken'
 import * as emulator from 'igtoken/emulator'
+import * as client from 'igtoken/client'
 const out = {
   createMetaClient: typeof lib.createMetaClient,
   verifySignedRequest: typeof lib.verifySignedRequest,
   startEmulator: typeof emulator.startEmulator,
+  createIgtokenClient: typeof client.createIgtokenClient,
+  verifyWebhook: typeof client.verifyWebhook,
 }
 console.log(JSON.stringify(out))
 `,
@@ -53,6 +56,8 @@ console.log(JSON.stringify(out))
     createMetaClient: 'function',
     verifySignedRequest: 'function',
     startEmulator: 'function',
+    createIgtokenClient: 'function',
+    verifyWebhook: 'function',
   })
   const listing = execFileSync('npm', ['ls', '--all', '--parseable'], {
     cwd: project,

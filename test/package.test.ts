@@ -12,4 +12,5 @@ test('package.json declares the engines and entry points users rely on', () => {
   assert.equal(pkg.bin['igtoken'], './dist/cli/main.js')
   assert.ok(pkg.exports['.'])
   assert.ok(pkg.exports['./emulator'])
+  assert.ok(pkg.exports['./client'], 'the SDK, igtoken/client')
 })

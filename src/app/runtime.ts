@@ -123,7 +123,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
     // Demo `serve`: one clock, the emulator's, so moving it moves Meta and the service together.
     const embedded = options.now === undefined ? target.embedded : undefined
     const now = options.now ?? (embedded === undefined ? Date.now : () => embedded.state.now())
-    const throttle = new Throttle(now, store)
+    const throttle = new Throttle(now, store, { pausePercent: config.metaUsagePausePercent })
     const ctx = createBrokerContext(config, {
       store,
       keyring,

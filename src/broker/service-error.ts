@@ -5,6 +5,8 @@
  */
 export const SERVICE_ERROR_CODES = [
   'unauthorized',
+  'forbidden_scope',
+  'graph_path_forbidden',
   'not_found',
   'needs_reauth',
   'account_inactive',

@@ -35,15 +35,23 @@ export class Throttle {
   readonly #until = new Map<string, number>()
   readonly #shared: StoreContext | undefined
   readonly #writes = new Set<Promise<void>>()
+  readonly #pausePercent: number
 
   /**
    * @param now - the clock, epoch ms
    * @param shared - the store, so that every instance honours a slow-down any of them was told
    *   (gates are written through at once and read back by {@link Throttle.sync})
+   * @param options - `pausePercent`: the share of a Meta budget at which calls stop until Meta's
+   *   suggested wait passes (`IGTOKEN_META_USAGE_PAUSE_PERCENT`, default 90)
    */
-  constructor(now: () => number, shared?: StoreContext) {
+  constructor(
+    now: () => number,
+    shared?: StoreContext,
+    options: { readonly pausePercent?: number } = {},
+  ) {
     this.#now = now
     this.#shared = shared
+    this.#pausePercent = options.pausePercent ?? 90
   }
 
   /**
@@ -106,12 +114,12 @@ export class Throttle {
   }
 
   /**
-   * Reads a usage reading: at 90 % or more of an allowance (or with Meta's own regain estimate),
+   * Reads a usage reading: at `pausePercent` (90 %) or more of an allowance (or with Meta's own regain estimate),
    * the matching gate closes for Meta's suggested wait.
    * @param usage - from `parseUsageHeaders`, or null
    */
   observe(usage: UsageReading | null | undefined): void {
-    if (usage === null || usage === undefined || usage.suggestedWaitMs <= 0) return
+    if (usage === null || usage === undefined) return
     for (const entry of usage.entries) {
       const percent = Math.max(entry.callCount, entry.totalTime, entry.totalCputime)
       const wait =
@@ -119,7 +127,7 @@ export class Throttle {
           ? entry.regainAccessMs
           : percent >= 100
             ? 5 * 60_000
-            : percent >= 90
+            : percent >= this.#pausePercent
               ? 60_000
               : 0
       if (wait <= 0) continue

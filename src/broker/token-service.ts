@@ -84,6 +84,11 @@ export class TokenService {
       })
   }
 
+  /** The refresher this service refreshes with (its throttle and lease), for the Graph proxy. */
+  get refresher(): TokenRefresher {
+    return this.#refresher
+  }
+
   /**
    * A valid token for an active account, refreshed first when it is within the configured window
    * of expiry and Meta allows a refresh.

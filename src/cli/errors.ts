@@ -105,6 +105,11 @@ export interface CliFailure {
 /** Exit code and fix of each domain error code: the CLI's one mapping of them. */
 const SERVICE_FAILURES: Readonly<Record<ServiceErrorCode, { exit: ExitCode; fix?: string }>> = {
   unauthorized: { exit: EXIT.failure },
+  graph_path_forbidden: { exit: EXIT.usage },
+  forbidden_scope: {
+    exit: EXIT.failure,
+    fix: 'use a key with the scope named, or create one (npx igtoken keys create --scope …)',
+  },
   not_found: { exit: EXIT.failure, fix: 'check the id (npx igtoken accounts list)' },
   needs_reauth: {
     exit: EXIT.failure,

@@ -63,9 +63,17 @@ keys
   .command('create')
   .description('create an API key; it is printed once')
   .requiredOption('--name <name>', 'who will use the key')
-  .option('--json', 'print {"id","key"} as JSON')
-  .addHelpText('after', '\nExample:\n  npx igtoken keys create --name website --json')
-  .action(async (opts: { name: string; json?: boolean }) => {
+  .option(
+    '--scope <scope>',
+    'what the key may do, repeatable or comma-separated (default: every scope): tokens:read, graph:read, graph:write, accounts:manage, webhooks:manage, links:manage',
+    (value: string, previous: string[] | undefined) => [...(previous ?? []), ...value.split(',')],
+  )
+  .option('--json', 'print {"id","key","scopes"} as JSON')
+  .addHelpText(
+    'after',
+    '\nExamples:\n  npx igtoken keys create --name website --scope graph:read --json\n  npx igtoken keys create --name backend --scope tokens:read,graph:write',
+  )
+  .action(async (opts: { name: string; scope?: string[]; json?: boolean }) => {
     const { keysCreateCommand } = await import('./commands/keys.js')
     await keysCreateCommand(opts)
   })

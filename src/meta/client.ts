@@ -1,4 +1,6 @@
 import type { AuthorizationUrlParams } from './authorize-url.js'
+import { forwardGraphCall } from './graph-proxy.js'
+import type { ProxyAnswer, ProxyCall } from './graph-proxy.js'
 import { buildAuthorizationUrl } from './authorize-url.js'
 import type { ClientContext } from './client-context.js'
 import { exchangeCode } from './code-exchange.js'
@@ -98,6 +100,8 @@ export interface MetaClient {
   listPages(userToken: string): Promise<FacebookPage[]>
   /** Facebook Login: the Instagram account linked to a Page. */
   getInstagramBusinessAccount(pageId: string, token: string): Promise<{ id: string } | null>
+  /** A Graph call on the flavor's host for the Graph proxy (`graph-proxy.ts`). */
+  forward(token: string, call: ProxyCall): Promise<ProxyAnswer>
 }
 
 function positiveNumber(value: unknown, name: string, integer: boolean, min: number): number {
@@ -205,5 +209,6 @@ export function createMetaClient(options: MetaClientOptions): MetaClient {
     listPages: (userToken: string) => listPages(ctx, userToken),
     getInstagramBusinessAccount: (pageId: string, token: string) =>
       getInstagramBusinessAccount(ctx, pageId, token),
+    forward: (token: string, call: ProxyCall) => forwardGraphCall(ctx, token, call),
   })
 }

@@ -23,7 +23,7 @@ export interface Transport {
 export interface MetaRequest {
   readonly host: MetaHost
   readonly path: string
-  readonly method: 'GET' | 'POST'
+  readonly method: 'GET' | 'POST' | 'DELETE'
   readonly query?: Readonly<Record<string, string>>
   readonly form?: Readonly<Record<string, string>>
   /** Every token, secret and code in the request, scrubbed from errors. */

@@ -59,6 +59,8 @@ export type {
   ShortLivedToken,
   TokenInspection,
 } from './types.js'
+export type { ProxyAnswer, ProxyCall, ProxyMethod } from './graph-proxy.js'
+export { PROXY_REFUSED_PARAMS, PROXY_USAGE_HEADERS, parseProxyPath } from './graph-proxy.js'
 export type { UsageEntry, UsageReading } from './usage-headers.js'
 export { parseUsageHeaders } from './usage-headers.js'
 export type { WebhookChallengeAnswer } from './webhook.js'

@@ -1,45 +1,63 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
+import { keyMayDo } from '../broker/api-key-scopes.js'
+import type { RequiredScope } from '../broker/api-key-scopes.js'
+import { authenticateApiKey } from '../broker/api-keys.js'
+import type { AuthenticatedKey } from '../broker/api-keys.js'
 import { ExpiringCache } from '../broker/cache/index.js'
 import type { BrokerContext } from '../broker/context.js'
 import { ServiceError } from '../broker/service-error.js'
-import { verifyApiKey } from '../broker/read/api-keys.js'
 import { errorBody } from './respond.js'
 
 /** Keys remembered at most; a busy installation uses a handful. */
 const KNOWN_KEYS_MAX = 1_000
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /**
+     * The scope an API key needs for this route (any one of a list). Every `/api/v1` route
+     * declares one; the guard refuses a route that does not (test/server/api-key-scopes.test.ts).
+     */
+    scope?: RequiredScope
+  }
+  interface FastifyRequest {
+    /** The key that passed the guard (its id and scopes), on `/api/v1` routes. */
+    apiKey?: AuthenticatedKey
+  }
+}
+
 /**
  * The `preValidation` hook every `/api/v1` route group uses: a bearer API key checked by its hash,
- * remembered for `cacheMs` so a busy app does not cost a query per request. The memory listens to
+ * remembered for `cacheMs` so a busy app does not cost a query per request, then its scopes
+ * against the route's `config.scope` ({@link keyMayDo}, the one decision). The memory listens to
  * `ctx.changes`: a key revoked in this process is refused on the very next request, one revoked by
  * another process as soon as the store's change watcher tells this one (within a second), and at
  * worst after `cacheMs` should the watcher be down.
- * Runs after the rate limit (onRequest) and before validation, so a request without a key learns
- * nothing about the route's parameters. Also sets `nosniff`: these answers are JSON.
+ * Runs after the rate limit (onRequest) and before validation, so a request without a key (or
+ * without the scope) learns nothing about the route's parameters and changes nothing. Also sets
+ * `nosniff`: these answers are JSON.
  */
 export function apiKeyGuard(
   ctx: Pick<BrokerContext, 'store' | 'now' | 'changes'>,
   options: { readonly cacheMs: number },
 ): (request: FastifyRequest, reply: FastifyReply) => Promise<void> {
-  // Presented key → the id of the key it verified as.
-  const known = new ExpiringCache<string, string>({
+  // Presented key → the key it verified as (id and scopes).
+  const known = new ExpiringCache<string, AuthenticatedKey>({
     maxEntries: KNOWN_KEYS_MAX,
     ttlMs: options.cacheMs,
     now: ctx.now,
   })
   ctx.changes.subscribe((change) => {
-    if (change.kind === 'api-key') known.deleteWhere((keyId) => keyId === change.keyId)
+    if (change.kind === 'api-key') known.deleteWhere((found) => found.id === change.keyId)
     else if (change.kind === 'all') known.clear()
   })
   return async (request, reply) => {
     void reply.header('x-content-type-options', 'nosniff')
     const key = bearer(request)
-    const keyId =
+    const found =
       key === undefined
         ? undefined
-        : (known.get(key) ??
-          (await known.load(key, async () => (await verifyApiKey(ctx, key, ctx.now()))?.id)))
-    if (keyId === undefined) {
+        : (known.get(key) ?? (await known.load(key, () => authenticateApiKey(ctx, key))))
+    if (found === undefined) {
       await reply
         .code(401)
         .header('www-authenticate', 'Bearer realm="igtoken"')
@@ -51,7 +69,26 @@ export function apiKeyGuard(
             ),
           ),
         )
+      return
     }
+    const required = request.routeOptions.config.scope
+    if (!keyMayDo(found.scopes, required)) {
+      const needed =
+        required === undefined
+          ? 'a scope this route does not declare'
+          : typeof required === 'string'
+            ? `"${required}"`
+            : `one of ${required.map((s) => `"${s}"`).join(', ')}`
+      await reply
+        .code(403)
+        .send(
+          errorBody(
+            new ServiceError('forbidden_scope', `this API key lacks the scope: it needs ${needed}`),
+          ),
+        )
+      return
+    }
+    request.apiKey = found
   }
 }
 

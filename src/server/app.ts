@@ -34,6 +34,7 @@ import { connectLinkApiRoutes } from './routes/connect-links.js'
 import { linkPageRoutes } from './routes/link-page.js'
 import { metaCallbackRoutes } from './routes/meta-callbacks.js'
 import { webhookRoutes } from './routes/webhooks.js'
+import { graphProxyRoutes } from './routes/graph-proxy.js'
 import { DestinationAllowList } from '../broker/webhooks/destination.js'
 import { renderPage } from './views.js'
 import { FeedPublisher } from '../broker/feeds.js'
@@ -272,6 +273,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     callbackPath,
     secureCookies: publicUrl.protocol === 'https:',
   })
+  graphProxyRoutes(app, { ctx, tokens, keyCacheMs: 5_000 })
 
   return app
 }

@@ -6,6 +6,8 @@ import { IGB_STORE_BUSY, StoreError } from '../broker/types.js'
 /** The HTTP status of each domain error code: the one mapping of the HTTP edge. */
 export const HTTP_STATUS: Readonly<Record<ServiceErrorCode, number>> = Object.freeze({
   unauthorized: 401,
+  forbidden_scope: 403,
+  graph_path_forbidden: 403,
   not_found: 404,
   needs_reauth: 409,
   account_inactive: 409,

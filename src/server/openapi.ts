@@ -1,11 +1,14 @@
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { FastifyInstance } from 'fastify'
+import type { RequiredScope } from '../broker/api-key-scopes.js'
 
 /** A route as Fastify registered it. */
 export interface RegisteredRoute {
   readonly method: string
   readonly url: string
+  /** The API key scope it declares (`config.scope`), for the scope table test. */
+  readonly scope: RequiredScope | undefined
 }
 
 /**
@@ -19,7 +22,8 @@ export async function registerOpenApi(
 ): Promise<void> {
   const routes: RegisteredRoute[] = []
   app.addHook('onRoute', (route) => {
-    for (const method of [route.method].flat()) routes.push({ method, url: route.url })
+    const scope = route.config?.scope
+    for (const method of [route.method].flat()) routes.push({ method, url: route.url, scope })
   })
   app.decorate('registeredRoutes', routes)
   await app.register(swagger, {
@@ -41,6 +45,10 @@ export async function registerOpenApi(
           name: 'connect links',
           description: 'Single-use links that let a client connect an account (agencies).',
         },
+        {
+          name: 'graph proxy',
+          description: 'Instagram’s Graph API for the account’s own objects, without the token.',
+        },
       ],
       components: {
         securitySchemes: {
@@ -54,14 +62,19 @@ export async function registerOpenApi(
     },
     // Only the API and the public feeds are documented; routes another part adds under /api/v1
     // without tags are still listed, under the name of their first path segment.
-    transform: ({ schema: given, url }) => {
+    transform: ({ schema: given, url, route }) => {
       // Routes declared without a schema arrive with none at all.
-      const schema = (given as typeof given | undefined) ?? {}
+      const declared = (given as typeof given | undefined) ?? {}
       const documented = url.startsWith('/api/v1/') || url.startsWith('/feeds/')
-      if (!documented) return { schema: { ...schema, hide: true }, url }
+      if (!documented) return { schema: { ...declared, hide: true }, url }
+      // The API key scope the route needs, as OpenAPI 3.1 lists roles of a non-OAuth scheme.
+      const scope = (route.config as { scope?: RequiredScope } | undefined)?.scope
+      const scopes = scope === undefined ? [] : [scope].flat()
+      const schema =
+        scopes.length === 0 ? declared : { ...declared, security: [{ apiKey: scopes }] }
       if (schema.tags !== undefined && schema.tags.length > 0) return { schema, url }
       const tag = /^\/api\/v1\/([^/]+)/.exec(url)?.[1] ?? 'api'
-      return { schema: { ...schema, tags: [tag], security: [{ apiKey: [] }] }, url }
+      return { schema: { ...schema, tags: [tag], security: [{ apiKey: scopes }] }, url }
     },
     refResolver: {
       // Shared schemas keep their $id as the component name (e.g. FeedItem).

@@ -13,8 +13,15 @@ const API_KEY_PATTERN = /^igt_[A-Za-z0-9_-]{43}$/
 const DISPLAY_PREFIX_LENGTH = API_KEY_PREFIX.length + 8
 const TOUCH_INTERVAL_MS = 60_000
 
-/** An API key as listed: never the key itself. */
-export type ApiKeyInfo = Omit<ApiKeyRow, 'key_hash'>
+/** An API key as listed: never the key itself; its scopes as a list. */
+export type ApiKeyInfo = Omit<ApiKeyRow, 'key_hash' | 'scopes'> & { readonly scopes: string[] }
+
+/** The shape of one scope; which scopes exist is the domain's business (src/broker). */
+const SCOPE_PATTERN = /^[a-z]+:[a-z]+$/
+
+function scopeList(column: string): string[] {
+  return column === '' ? [] : column.split(',')
+}
 
 /** What {@link createApiKey} returns: the only time the plaintext key exists. */
 export interface CreatedApiKey {
@@ -37,10 +44,24 @@ function digest(key: string): Buffer {
  */
 export async function createApiKey(
   store: StoreContext,
-  input: { readonly name: string; readonly now: number },
+  input: {
+    readonly name: string
+    readonly now: number
+    /** Left out: every scope (the column's default, as for keys older than scopes). */
+    readonly scopes?: readonly string[]
+  },
 ): Promise<CreatedApiKey> {
   if (typeof input.name !== 'string' || input.name.trim() === '' || input.name.length > 100) {
     throw invalidArgument('"name" must be a non-empty string of at most 100 characters')
+  }
+  const scopes = input.scopes
+  if (
+    scopes !== undefined &&
+    (!Array.isArray(scopes) ||
+      scopes.length === 0 ||
+      !scopes.every((scope) => typeof scope === 'string' && SCOPE_PATTERN.test(scope)))
+  ) {
+    throw invalidArgument('"scopes" must be a non-empty list of scopes such as "tokens:read"')
   }
   const now = checkInstant('now', input.now)
   const key = `${API_KEY_PREFIX}${randomToken(32)}`
@@ -56,6 +77,7 @@ export async function createApiKey(
       created_at: now,
       last_used_at: null,
       revoked_at: null,
+      ...(scopes === undefined ? {} : { scopes: [...new Set(scopes)].join(',') }),
     })
     .execute()
   return { id, key, prefix }
@@ -104,20 +126,21 @@ export async function verifyApiKey(
       .execute()
     lastUsedAt = now
   }
-  const { key_hash: _hash, ...info } = row
-  return { ...info, last_used_at: lastUsedAt }
+  const { key_hash: _hash, scopes, ...info } = row
+  return { ...info, scopes: scopeList(scopes), last_used_at: lastUsedAt }
 }
 
 /**
  * Lists every API key (never the key nor its hash), newest first.
  */
 export async function listApiKeys(store: StoreContext): Promise<ApiKeyInfo[]> {
-  return store.db
+  const rows = await store.db
     .selectFrom('api_keys')
-    .select(['id', 'name', 'key_prefix', 'created_at', 'last_used_at', 'revoked_at'])
+    .select(['id', 'name', 'key_prefix', 'created_at', 'last_used_at', 'revoked_at', 'scopes'])
     .orderBy('created_at', 'desc')
     .orderBy('id', 'desc')
     .execute()
+  return rows.map((row) => ({ ...row, scopes: scopeList(row.scopes) }))
 }
 
 /**

@@ -163,6 +163,37 @@ describe('login --save, then the operator commands over the same database', () =
     assert.match(again.stdout, /no active API key/)
   })
 
+  test('keys create --scope: the scopes are stored and listed; an unknown scope is a usage error', async () => {
+    const created = await runCli(
+      [
+        'keys',
+        'create',
+        '--name',
+        'site',
+        '--scope',
+        'graph:read',
+        '--scope',
+        'tokens:read,graph:write',
+        '--json',
+      ],
+      env,
+    )
+    assert.equal(created.code, 0, created.stderr)
+    const { id, scopes } = JSON.parse(created.stdout) as { id: string; scopes: string[] }
+    assert.deepEqual(scopes, ['tokens:read', 'graph:read', 'graph:write'])
+    const list = JSON.parse((await runCli(['keys', 'list', '--json'], env)).stdout) as {
+      id: string
+      scopes: string[]
+    }[]
+    assert.deepEqual(list.find((k) => k.id === id)?.scopes, scopes)
+    const before = list.length
+    const bad = await runCli(['keys', 'create', '--name', 'x', '--scope', 'tokens:write'], env)
+    assert.equal(bad.code, 2)
+    assert.match(bad.stderr, /tokens:write/)
+    const after = JSON.parse((await runCli(['keys', 'list', '--json'], env)).stdout) as unknown[]
+    assert.equal(after.length, before, 'no key was created')
+  })
+
   test('doctor passes a good live configuration', async () => {
     const r = await runCli(['doctor'], env)
     assert.equal(r.code, 0, r.stdout + r.stderr)

@@ -64,6 +64,15 @@ for (const dialect of TEST_DIALECTS) {
             created_at: T0,
             last_used_at: null,
             revoked_at: null,
+            // Created without scopes: the column's default, every scope (migration 0009).
+            scopes: [
+              'tokens:read',
+              'graph:read',
+              'graph:write',
+              'accounts:manage',
+              'webhooks:manage',
+              'links:manage',
+            ],
           },
         ])
         const rows = await t.store.db.selectFrom('api_keys').selectAll().execute()
@@ -96,6 +105,14 @@ for (const dialect of TEST_DIALECTS) {
           created_at: T0,
           last_used_at: T0 + 1000,
           revoked_at: null,
+          scopes: [
+            'tokens:read',
+            'graph:read',
+            'graph:write',
+            'accounts:manage',
+            'webhooks:manage',
+            'links:manage',
+          ],
         })
         assert.ok(!('key_hash' in first))
         await verifyApiKey(t.store, key, T0 + 30_000)

@@ -1,20 +1,31 @@
 import { ChangeHub } from '../../broker/effects/change-hub.js'
 import { revokeApiKey } from '../../broker/revoke-api-key.js'
-import { createApiKey, listApiKeys } from '../../broker/read/api-keys.js'
+import { createScopedApiKey, listApiKeyListings } from '../../broker/api-keys.js'
 import { EXIT } from '../exit-codes.js'
 import { openConfiguredStore } from '../open-store.js'
 import { printJson } from '../output.js'
 
-/** `igtoken keys create --name NAME [--json]`: the key is printed once and never stored. */
-export async function keysCreateCommand(opts: { name: string; json?: boolean }): Promise<void> {
+/**
+ * `igtoken keys create --name NAME [--scope S]… [--json]`: the key is printed once and never
+ * stored. Without `--scope` the key gets every scope, as keys made before scopes existed.
+ */
+export async function keysCreateCommand(opts: {
+  name: string
+  scope?: string[]
+  json?: boolean
+}): Promise<void> {
   const { store } = await openConfiguredStore()
   try {
-    const created = await createApiKey({ store }, { name: opts.name, now: Date.now() })
-    if (opts.json === true) printJson({ id: created.id, key: created.key })
+    const scopes = opts.scope?.map((s) => s.trim()).filter((s) => s !== '')
+    const created = await createScopedApiKey(
+      { store, now: Date.now },
+      { name: opts.name, ...(scopes === undefined ? {} : { scopes }) },
+    )
+    if (opts.json === true) printJson({ id: created.id, key: created.key, scopes: created.scopes })
     else {
       process.stdout.write(`${created.key}\n`)
       process.stderr.write(
-        `API key ${created.id} created for "${opts.name}". It is shown only this once: store it now.\n`,
+        `API key ${created.id} created for "${opts.name}" with ${created.scopes.join(', ')}. It is shown only this once: store it now.\n`,
       )
     }
   } finally {
@@ -26,11 +37,12 @@ export async function keysCreateCommand(opts: { name: string; json?: boolean }):
 export async function keysListCommand(opts: { json?: boolean }): Promise<void> {
   const { store } = await openConfiguredStore()
   try {
-    const keys = await listApiKeys({ store })
+    const keys = await listApiKeyListings({ store })
     const rows = keys.map((k) => ({
       id: k.id,
       name: k.name,
       prefix: k.key_prefix,
+      scopes: k.scopes,
       created_at: new Date(k.created_at).toISOString(),
       last_used_at: k.last_used_at === null ? null : new Date(k.last_used_at).toISOString(),
       revoked_at: k.revoked_at === null ? null : new Date(k.revoked_at).toISOString(),
@@ -41,7 +53,7 @@ export async function keysListCommand(opts: { json?: boolean }): Promise<void> {
       for (const r of rows) {
         const state = r.revoked_at === null ? 'active' : `revoked ${r.revoked_at}`
         process.stdout.write(
-          `${r.id}  ${r.prefix}…  ${r.name}  ${state}  last used ${r.last_used_at ?? 'never'}\n`,
+          `${r.id}  ${r.prefix}…  ${r.name}  ${r.scopes.join(',')}  ${state}  last used ${r.last_used_at ?? 'never'}\n`,
         )
       }
     }

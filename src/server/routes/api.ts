@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { accountView, iso } from '../../broker/account-view.js'
+import type { RequiredScope } from '../../broker/api-key-scopes.js'
 import type { BrokerContext } from '../../broker/context.js'
 import { disconnectAccount } from '../../broker/disconnect-account.js'
 import { ServiceError } from '../../broker/service-error.js'
@@ -61,9 +62,23 @@ const accountSchema = {
   ],
 } as const
 
-const apiErrors = { 400: errorSchema, 401: errorSchema, 404: errorSchema, 429: errorSchema }
+const apiErrors = {
+  400: errorSchema,
+  401: errorSchema,
+  403: errorSchema,
+  404: errorSchema,
+  429: errorSchema,
+}
 const tokenErrors = { ...apiErrors, 409: errorSchema, 502: errorSchema }
 const documented = { tags: ['accounts'], security: [{ apiKey: [] }] }
+
+/** Any key that may use an account in some way may see which accounts there are. */
+const ACCOUNT_READERS: RequiredScope = [
+  'tokens:read',
+  'graph:read',
+  'graph:write',
+  'accounts:manage',
+]
 
 /**
  * The token API under /api/v1, for the apps that use the tokens. Every route needs a bearer API
@@ -96,7 +111,7 @@ export function apiRoutes(
       api.get<{ Querystring: { status?: string; limit?: number; cursor?: string } }>(
         '/accounts',
         {
-          config: { rateLimit: {} },
+          config: { rateLimit: {}, scope: ACCOUNT_READERS },
           schema: {
             ...documented,
             summary: 'List accounts',
@@ -144,7 +159,7 @@ export function apiRoutes(
       api.get<{ Params: { id: string } }>(
         '/accounts/:id',
         {
-          config: { rateLimit: {} },
+          config: { rateLimit: {}, scope: ACCOUNT_READERS },
           schema: {
             ...documented,
             summary: 'Read an account',
@@ -165,7 +180,7 @@ export function apiRoutes(
       api.get<{ Params: { id: string } }>(
         '/accounts/:id/token',
         {
-          config: { rateLimit: {} },
+          config: { rateLimit: {}, scope: 'tokens:read' },
           schema: {
             ...documented,
             summary: 'Get a valid token',
@@ -208,7 +223,7 @@ export function apiRoutes(
       api.post<{ Params: { id: string } }>(
         '/accounts/:id/refresh',
         {
-          config: { rateLimit: {} },
+          config: { rateLimit: {}, scope: ['tokens:read', 'accounts:manage'] },
           schema: {
             ...documented,
             summary: 'Refresh the token now',
@@ -230,7 +245,7 @@ export function apiRoutes(
       api.delete<{ Params: { id: string } }>(
         '/accounts/:id',
         {
-          config: { rateLimit: {} },
+          config: { rateLimit: {}, scope: 'accounts:manage' },
           schema: {
             ...documented,
             summary: 'Disconnect an account',

@@ -176,14 +176,20 @@ export function feedApiRoutes(
   deps: { ctx: BrokerContext; publisher: FeedPublisher; defaultItems: number },
 ): void {
   const { ctx } = deps
-  const errors = { 400: errorSchema, 401: errorSchema, 404: errorSchema, 429: errorSchema }
+  const errors = {
+    400: errorSchema,
+    401: errorSchema,
+    403: errorSchema,
+    404: errorSchema,
+    429: errorSchema,
+  }
 
   api.post<{
     Body: { account_id: string; limit?: number; allowed_origins?: string[]; label?: string }
   }>(
     '/feeds',
     {
-      config: { rateLimit: {} },
+      config: { rateLimit: {}, scope: 'accounts:manage' },
       schema: {
         tags: ['feeds'],
         summary: 'Publish a feed',
@@ -233,7 +239,7 @@ export function feedApiRoutes(
   api.get<{ Querystring: { account_id?: string } }>(
     '/feeds',
     {
-      config: { rateLimit: {} },
+      config: { rateLimit: {}, scope: 'accounts:manage' },
       schema: {
         tags: ['feeds'],
         summary: 'List feeds',
@@ -265,7 +271,7 @@ export function feedApiRoutes(
   api.get<{ Params: { id: string } }>(
     '/feeds/:id',
     {
-      config: { rateLimit: {} },
+      config: { rateLimit: {}, scope: 'accounts:manage' },
       schema: {
         tags: ['feeds'],
         summary: 'Read a feed’s settings',
@@ -284,7 +290,7 @@ export function feedApiRoutes(
   api.delete<{ Params: { id: string } }>(
     '/feeds/:id',
     {
-      config: { rateLimit: {} },
+      config: { rateLimit: {}, scope: 'accounts:manage' },
       schema: {
         tags: ['feeds'],
         summary: 'Unpublish a feed',

@@ -75,7 +75,7 @@ export function webhookRoutes(
       api.post<{ Body: { url: string; secret: string; events?: string[] } }>(
         '/',
         {
-          config: { rateLimit: {} },
+          config: { rateLimit: {}, scope: 'webhooks:manage' },
           schema: {
             body: {
               type: 'object',
@@ -110,13 +110,13 @@ export function webhookRoutes(
         },
       )
 
-      api.get('/', { config: { rateLimit: {} } }, async () => ({
+      api.get('/', { config: { rateLimit: {}, scope: 'webhooks:manage' } }, async () => ({
         data: (await listWebhookSubscribers(ctx)).map(webhookSubscriberView),
       }))
 
       api.get<{ Params: { id: string } }>(
         '/:id/deliveries',
-        { config: { rateLimit: {} }, schema: { params: idParams } },
+        { config: { rateLimit: {}, scope: 'webhooks:manage' }, schema: { params: idParams } },
         async (request) => {
           const subscriber = await getWebhookSubscriber(ctx, request.params.id)
           if (subscriber === undefined) {
@@ -129,7 +129,7 @@ export function webhookRoutes(
 
       api.delete<{ Params: { id: string } }>(
         '/:id',
-        { config: { rateLimit: {} }, schema: { params: idParams } },
+        { config: { rateLimit: {}, scope: 'webhooks:manage' }, schema: { params: idParams } },
         async (request, reply) => {
           if (!(await removeWebhookSubscriber(ctx, request.params.id))) {
             throw new ServiceError('not_found', 'no webhook subscriber has this id')

@@ -8,6 +8,7 @@ import * as m0005 from './0005-indexes-for-scale.js'
 import * as m0006 from './0006-seen-signed-requests.js'
 import * as m0007 from './0007-account-per-instagram-account.js'
 import * as m0008 from './0008-connect-links.js'
+import * as m0009 from './0009-api-key-scopes.js'
 
 /**
  * Every migration, by name. Names sort in the order they run; the CLI, the service and the tests
@@ -22,6 +23,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0006-seen-signed-requests': m0006,
   '0007-account-per-instagram-account': m0007,
   '0008-connect-links': m0008,
+  '0009-api-key-scopes': m0009,
 })
 
 /** Kysely's `MigrationProvider` over {@link MIGRATIONS} (no file system scanning). */

@@ -11,6 +11,8 @@ export interface ApiKeysTable {
   created_at: ColumnType<number, number, never>
   last_used_at: number | null
   revoked_at: number | null
+  /** Comma-separated scopes (`tokens:read,graph:read`); left out on insert, every scope (0009). */
+  scopes: ColumnType<string, string | undefined, never>
 }
 
 /** An `api_keys` row as read. */

@@ -99,7 +99,7 @@ export function connectLinkApiRoutes(app: FastifyInstance, deps: { ctx: BrokerCo
       api.post<{ Body: CreateBody }>(
         '/',
         {
-          config: { rateLimit: {} },
+          config: { rateLimit: {}, scope: 'links:manage' },
           schema: {
             ...documented,
             summary: 'Create a connect link; its url (with the secret) is shown only here',
@@ -133,7 +133,7 @@ export function connectLinkApiRoutes(app: FastifyInstance, deps: { ctx: BrokerCo
       api.get<{ Querystring: { limit?: number; cursor?: string } }>(
         '/',
         {
-          config: { rateLimit: {} },
+          config: { rateLimit: {}, scope: 'links:manage' },
           schema: {
             ...documented,
             summary: 'List connect links, newest first, with their state',
@@ -171,7 +171,7 @@ export function connectLinkApiRoutes(app: FastifyInstance, deps: { ctx: BrokerCo
       api.delete<{ Params: { id: string } }>(
         '/:id',
         {
-          config: { rateLimit: {} },
+          config: { rateLimit: {}, scope: 'links:manage' },
           schema: {
             ...documented,
             summary: 'Cancel a link (404 unknown, 409 already used)',

@@ -5,6 +5,7 @@ import { EXIT } from './exit-codes.js'
 import { reportError } from './output.js'
 import type { LoginOptions } from './commands/login.js'
 import type { RefreshOptions } from './commands/refresh.js'
+import { registerSetupCommands } from './setup-commands.js'
 
 /** The version in package.json (two folders up from both src/cli and dist/cli). */
 function packageVersion(): string {
@@ -365,6 +366,8 @@ program
       await migrateCommand(opts)
     },
   )
+
+registerSetupCommands(program)
 
 try {
   await program.parseAsync(process.argv)

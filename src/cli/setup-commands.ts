@@ -37,4 +37,17 @@ export function registerSetupCommands(program: Command): void {
       const { initCommand } = await import('./commands/init.js')
       await initCommand(opts)
     })
+
+  program
+    .command('dashboard-link')
+    .description('print a one-time dashboard sign-in link (works once, for 15 minutes)')
+    .option('--json', 'print {"url","expires_at"}')
+    .addHelpText(
+      'after',
+      '\nThe service must use the same database (same folder, .env or IGTOKEN_DATABASE_URL).\nExample:\n  npx igtoken dashboard-link',
+    )
+    .action(async (opts: { json?: boolean }) => {
+      const { dashboardLinkCommand } = await import('./commands/dashboard-link.js')
+      await dashboardLinkCommand(opts)
+    })
 }

@@ -32,7 +32,6 @@ import { renderPage } from './views.js'
 import { FeedPublisher } from '../broker/feeds.js'
 import { dashboardRoutes } from './dashboard/routes.js'
 import type { PasswordHash } from './dashboard/password.js'
-import type { OneTimeSignInLink } from './dashboard/sign-in-link.js'
 import { registerOpenApi } from './openapi.js'
 import { publicFeedRoutes } from './routes/feeds.js'
 
@@ -65,7 +64,6 @@ export interface AppOptions {
   /** The operators' dashboard: no password and no link means nobody can sign in. */
   readonly dashboard?: {
     readonly passwordHash?: PasswordHash
-    readonly signInLink?: OneTimeSignInLink
     /** Default 12 hours. */
     readonly sessionTtlMs?: number
   }
@@ -244,7 +242,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     publisher,
     demo: options.demo,
     passwordHash: options.dashboard?.passwordHash,
-    signInLink: options.dashboard?.signInLink,
     sessionTtlMs: options.dashboard?.sessionTtlMs ?? 12 * 3_600_000,
     secureCookies: publicUrl.protocol === 'https:',
     defaultFeedItems: defaultItems,

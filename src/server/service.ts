@@ -9,7 +9,7 @@ import type { Store } from '../store/index.js'
 import { buildApp } from './app.js'
 import { createMetrics } from './plugins/metrics.js'
 import { hashPassword } from './dashboard/password.js'
-import { createSignInLink } from './dashboard/sign-in-link.js'
+import { startSignInLink } from './dashboard/sign-in-link.js'
 
 export { StartupError } from '../app/startup-error.js'
 
@@ -82,7 +82,7 @@ export async function startService(
         app?.log.warn({ err: error }, 'change watcher: poll failed')
       },
     })
-    const signInLink = config.demo ? createSignInLink() : undefined
+    const signInUrl = config.demo ? await startSignInLink(runtime.ctx) : undefined
     app = await buildApp({
       ctx: runtime.ctx,
       refresher: runtime.refresh.refresher,
@@ -100,7 +100,6 @@ export async function startService(
         ...(config.dashboard.adminPassword === undefined
           ? {}
           : { passwordHash: await hashPassword(config.dashboard.adminPassword) }),
-        ...(signInLink === undefined ? {} : { signInLink }),
         sessionTtlMs: config.dashboard.sessionTtlMs,
       },
       feeds: { refreshMs: config.feeds.refreshMs, defaultItems: config.feeds.defaultItems },
@@ -120,10 +119,7 @@ export async function startService(
       store: running.store,
       refresh: running.refresh,
       runtime: running,
-      signInUrl:
-        signInLink === undefined
-          ? undefined
-          : `${config.publicUrl}/dashboard/sign-in/link?token=${signInLink.token}`,
+      signInUrl,
       // The app first (in-flight requests finish), then the background work and the store.
       close: () => (closing ??= listening.close().then(() => running.close())),
     }

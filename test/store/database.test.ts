@@ -92,6 +92,7 @@ for (const dialect of TEST_DIALECTS) {
           'api_keys',
           'connect_attempts',
           'dashboard_sessions',
+          'dashboard_sign_in_links',
           'deletion_requests',
           'events',
           'feeds',

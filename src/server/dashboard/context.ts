@@ -5,7 +5,6 @@ import type { TokenService } from '../../broker/token-service.js'
 import type { DashboardSessionRow } from '../../store/index.js'
 import { renderPage } from '../views.js'
 import type { PasswordHash } from './password.js'
-import type { OneTimeSignInLink } from './sign-in-link.js'
 
 /** Everything the dashboard's pages share. */
 export interface DashboardDeps {
@@ -15,8 +14,6 @@ export interface DashboardDeps {
   readonly demo: boolean
   /** Unset: password sign-in is off. */
   readonly passwordHash: PasswordHash | undefined
-  /** Demo mode's one-time link. */
-  readonly signInLink: OneTimeSignInLink | undefined
   readonly sessionTtlMs: number
   readonly secureCookies: boolean
   readonly defaultFeedItems: number

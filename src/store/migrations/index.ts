@@ -6,6 +6,7 @@ import * as m0003 from './0003-throttle-gates.js'
 import * as m0004 from './0004-store-changes.js'
 import * as m0005 from './0005-indexes-for-scale.js'
 import * as m0006 from './0006-seen-signed-requests.js'
+import * as m0011 from './0011-dashboard-sign-in-links.js'
 
 /**
  * Every migration, by name. Names sort in the order they run; the CLI, the service and the tests
@@ -18,6 +19,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0004-store-changes': m0004,
   '0005-indexes-for-scale': m0005,
   '0006-seen-signed-requests': m0006,
+  '0011-dashboard-sign-in-links': m0011,
 })
 
 /** Kysely's `MigrationProvider` over {@link MIGRATIONS} (no file system scanning). */

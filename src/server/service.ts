@@ -10,6 +10,7 @@ import { buildApp } from './app.js'
 import { createMetrics } from './plugins/metrics.js'
 import { hashPassword } from './dashboard/password.js'
 import { startSignInLink } from './dashboard/sign-in-link.js'
+import { StartupMetaProbes } from '../broker/startup-probes.js'
 
 export { StartupError } from '../app/startup-error.js'
 
@@ -83,6 +84,7 @@ export async function startService(
       },
     })
     const signInUrl = config.demo ? await startSignInLink(runtime.ctx) : undefined
+    const metaProbes = new StartupMetaProbes(runtime.ctx, { enabled: !config.demo })
     app = await buildApp({
       ctx: runtime.ctx,
       refresher: runtime.refresh.refresher,
@@ -104,9 +106,16 @@ export async function startService(
       },
       feeds: { refreshMs: config.feeds.refreshMs, defaultItems: config.feeds.defaultItems },
       webhookAllowHosts: config.webhooks.allowHosts,
+      metaProbes,
     })
     await app.listen({ host: config.host, port: config.port })
     runtime.start()
+    // In the background: a slow or unreachable Meta never delays the start.
+    const log = app.log
+    void metaProbes.run().then((failed) => {
+      for (const c of failed)
+        log.error({ check: c.id }, `Meta probe failed: ${c.detail}; fix: ${c.fix ?? '-'}`)
+    })
     const address = app.server.address()
     const port = typeof address === 'object' && address !== null ? address.port : config.port
     const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`

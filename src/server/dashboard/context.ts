@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { BrokerContext } from '../../broker/context.js'
 import type { FeedPublisher } from '../../broker/feeds.js'
+import type { StartupMetaProbes } from '../../broker/startup-probes.js'
 import type { TokenService } from '../../broker/token-service.js'
 import type { DashboardSessionRow } from '../../store/index.js'
 import { renderPage } from '../views.js'
@@ -17,6 +18,8 @@ export interface DashboardDeps {
   readonly sessionTtlMs: number
   readonly secureCookies: boolean
   readonly defaultFeedItems: number
+  /** Live mode: what the start-up Meta probes found (a banner on the accounts page). */
+  readonly metaProbes: StartupMetaProbes | undefined
 }
 
 /** The session cookie (its value is a random secret; the database keeps only its SHA-256). */

@@ -127,6 +127,7 @@ export function accountPages(app: FastifyInstance, deps: DashboardDeps): void {
         filtered: status !== undefined,
         next,
         demo: deps.demo,
+        metaProblems: deps.metaProbes?.report.failed ?? [],
       })
     },
   )

@@ -4,6 +4,7 @@ import { completeConnect, startConnect } from '../../broker/connect.js'
 import type { BrokerContext } from '../../broker/context.js'
 import { metaFailure } from '../../broker/meta-failure.js'
 import { returnToUrl } from '../../broker/return-to.js'
+import { getFlavor } from '../../meta/index.js'
 import type { Metrics } from '../plugins/metrics.js'
 import { COMMON_QUERY } from '../plugins/strict-query.js'
 import { sendFailure, wantsJson } from '../respond.js'
@@ -112,6 +113,8 @@ export function connectRoutes(
         return await reply.type('text/html; charset=utf-8').send(
           renderPage('./connected', {
             account: connected.account,
+            // The flavor in words ("Instagram API with Instagram Login"), not its id.
+            flavorTitle: getFlavor(ctx.flavor).title,
             expiresIso: expires?.toISOString() ?? '',
             expiresText: expires === null ? 'never' : expires.toUTCString(),
           }),

@@ -61,7 +61,7 @@ export function metaFailure(error: unknown, context: MetaFailureContext = {}): S
   }
   if (error instanceof BrokerErrorLike) return fromOtherRunner(error)
   if (error instanceof MetaApiError) return fromMetaApiError(error, step, context)
-  if (error instanceof BrokerError) return fromBrokerError(error, step)
+  if (error instanceof BrokerError) return fromBrokerError(error, step, context.flavor)
   if (
     error instanceof TypeError &&
     String((error as { code?: unknown }).code).startsWith('ERR_INVALID_ARG')
@@ -161,7 +161,11 @@ function signInRefused(error: MetaApiError, context: MetaFailureContext): Servic
   })
 }
 
-function fromBrokerError(error: BrokerError, step: MetaFailureStep): ServiceError {
+function fromBrokerError(
+  error: BrokerError,
+  step: MetaFailureStep,
+  flavor: FlavorName = 'instagram-login',
+): ServiceError {
   const after = AFTERMATH[step]
   switch (error.code) {
     case 'IGB_TIMEOUT':
@@ -175,12 +179,18 @@ function fromBrokerError(error: BrokerError, step: MetaFailureStep): ServiceErro
       const at =
         error.retryAfterMs === undefined
           ? 'later'
-          : `after ${new Date(Date.now() + error.retryAfterMs).toISOString()}`
-      return fail('invalid_request', `${error.message}${after}`, {
-        cause: error,
-        reason: 'too_early',
-        hint: `Meta refreshes a token once it is 24 hours old: try again ${at}; nothing was changed`,
-      })
+          : `from ${new Date(Date.now() + error.retryAfterMs).toISOString()}`
+      // Worded here, not taken from the library's message, which names its parameters.
+      const hours = getFlavor(flavor).minRefreshAgeSeconds / 3600
+      return fail(
+        'invalid_request',
+        `a token can be refreshed ${hours} h after it was issued: this one ${at}${after}`,
+        {
+          cause: error,
+          reason: 'too_early',
+          hint: `Meta refreshes a token once it is ${hours} hours old: try again ${at}; nothing was changed`,
+        },
+      )
     }
     case 'IGB_TOKEN_EXPIRED':
       return fail('invalid_request', `${error.message}${after}`, {

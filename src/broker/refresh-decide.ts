@@ -250,6 +250,23 @@ function afterFailure(
   }
   if (error instanceof BrokerError && error.code === IGB_REFRESH_TOO_EARLY) {
     const oldEnough = token.issued_at + tokenRule(token.kind).minAgeMs
+    if (trigger !== 'schedule' && token.next_refresh_at !== null) {
+      // Someone asked too early (dashboard, API): the schedule stays, the history shows the try.
+      return {
+        ...settle(
+          'deferred',
+          record('token.refresh_failed', {
+            trigger,
+            kind: token.kind,
+            error: 'too_early',
+            attempts: token.attempts,
+            refreshable_from: eventInstant(oldEnough),
+            next_attempt_at: eventInstant(token.next_refresh_at),
+          }),
+        ),
+        error,
+      }
+    }
     return { ...settle('deferred', reschedule(Math.max(oldEnough, now + 1))), error }
   }
   const retryAfter =

@@ -1,3 +1,4 @@
+import type { FlavorName } from '../meta/index.js'
 import { accountTokenReader, openToken, setAccountStatus } from '../store/index.js'
 import type { AccountRow, AccountWithToken, TokenKind, TokenRow } from '../store/index.js'
 import { ExpiringCache, SingleFlight } from './cache/index.js'
@@ -252,9 +253,9 @@ export class TokenService {
       case 'skipped':
         // #load says what the account has become (needs_reauth, expired, gone).
         await this.#load(account.id)
-        throw refreshFailure(result.error)
+        throw refreshFailure(result.error, this.#ctx.flavor)
       default:
-        throw refreshFailure(result.error)
+        throw refreshFailure(result.error, this.#ctx.flavor)
     }
   }
 
@@ -293,6 +294,6 @@ export class TokenService {
   }
 }
 
-function refreshFailure(error: unknown): ServiceError {
-  return metaFailure(error, { step: 'refresh' })
+function refreshFailure(error: unknown, flavor: FlavorName): ServiceError {
+  return metaFailure(error, { step: 'refresh', flavor })
 }

@@ -33,6 +33,7 @@ export const CLI_ERROR_CODES = [
   'configuration',
   'confirm',
   'database_unavailable',
+  'env_exists',
   'failed',
   'interrupted',
   'invalid_argument',

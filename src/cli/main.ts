@@ -7,6 +7,7 @@ import { registerLinksCommands } from './links-program.js'
 import { reportError } from './output.js'
 import type { LoginOptions } from './commands/login.js'
 import type { RefreshOptions } from './commands/refresh.js'
+import { registerSetupCommands } from './setup-commands.js'
 
 /** The version in package.json (two folders up from both src/cli and dist/cli). */
 function packageVersion(): string {
@@ -377,6 +378,8 @@ program
       await migrateCommand(opts)
     },
   )
+
+registerSetupCommands(program)
 
 try {
   await program.parseAsync(process.argv)

@@ -38,9 +38,9 @@ import { graphProxyRoutes } from './routes/graph-proxy.js'
 import { DestinationAllowList } from '../broker/webhooks/destination.js'
 import { renderPage } from './views.js'
 import { FeedPublisher } from '../broker/feeds.js'
+import type { StartupMetaProbes } from '../broker/startup-probes.js'
 import { dashboardRoutes } from './dashboard/routes.js'
 import type { PasswordHash } from './dashboard/password.js'
-import type { OneTimeSignInLink } from './dashboard/sign-in-link.js'
 import { registerOpenApi } from './openapi.js'
 import { publicFeedRoutes } from './routes/feeds.js'
 
@@ -73,7 +73,6 @@ export interface AppOptions {
   /** The operators' dashboard: no password and no link means nobody can sign in. */
   readonly dashboard?: {
     readonly passwordHash?: PasswordHash
-    readonly signInLink?: OneTimeSignInLink
     /** Default 12 hours. */
     readonly sessionTtlMs?: number
     /** The clock sessions run on (default `ctx.now`): the real one while the demo's travels. */
@@ -85,6 +84,8 @@ export interface AppOptions {
   readonly webhookAllowHosts?: readonly string[]
   /** The name the connect link's page shows (`IGTOKEN_APP_NAME`); default `igtoken`. */
   readonly appName?: string
+  /** Live `serve`: the start-up Meta probes, shown on /readyz, the home page and the dashboard. */
+  readonly metaProbes?: StartupMetaProbes
   /** Public feeds: refresh interval (default 5 minutes) and default item count (12). */
   readonly feeds?: { readonly refreshMs?: number; readonly defaultItems?: number }
 }
@@ -197,7 +198,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       if (status.pending.length > 0) {
         return await reply.code(503).send({ ok: false, reason: 'migrations pending' })
       }
-      return { ok: true }
+      // Meta refusing the app stays 200: stored tokens are still served and refreshed, and an
+      // instance taken out of its load balancer could not show the banner that says the fix.
+      return { ok: true, meta: metaProbeBody(options.metaProbes) }
     } catch {
       return reply.code(503).send({ ok: false, reason: 'database unreachable' })
     }
@@ -238,9 +241,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         }
       })
     }
-    return reply
-      .type('text/html; charset=utf-8')
-      .send(renderPage('./home', { demo: options.demo, accounts }))
+    return reply.type('text/html; charset=utf-8').send(
+      renderPage('./home', {
+        demo: options.demo,
+        accounts,
+        metaProblems: options.metaProbes?.report.failed ?? [],
+      }),
+    )
   })
 
   const callbackPath = new URL(ctx.redirectUri).pathname
@@ -258,12 +265,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     publisher,
     demo: options.demo,
     passwordHash: options.dashboard?.passwordHash,
-    signInLink: options.dashboard?.signInLink,
     sessionTtlMs: options.dashboard?.sessionTtlMs ?? 12 * 3_600_000,
     sessionNow: options.dashboard?.sessionNow ?? ctx.now,
     clock: options.dashboard?.clock,
     secureCookies: publicUrl.protocol === 'https:',
     defaultFeedItems: defaultItems,
+    metaProbes: options.metaProbes,
   })
   webhookRoutes(app, { ctx, allow: new DestinationAllowList(options.webhookAllowHosts ?? []) })
   connectLinkApiRoutes(app, { ctx })
@@ -313,4 +320,14 @@ function requestIds(): () => string {
   const prefix = randomBytes(6).toString('hex')
   let n = 0
   return () => `${prefix}-${(++n).toString(36)}`
+}
+
+/** The start-up probes as /readyz reports them: status, and each failed check with its fix. */
+function metaProbeBody(probes: StartupMetaProbes | undefined) {
+  const report = probes?.report
+  if (report === undefined) return { status: 'off' as const, failed: [] }
+  return {
+    status: report.status,
+    failed: report.failed.map((c) => ({ id: c.id, detail: c.detail, fix: c.fix })),
+  }
 }

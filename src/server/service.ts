@@ -9,7 +9,8 @@ import type { Store } from '../app/operations.js'
 import { buildApp } from './app.js'
 import { createMetrics } from './plugins/metrics.js'
 import { hashPassword } from './dashboard/password.js'
-import { createSignInLink } from './dashboard/sign-in-link.js'
+import { startSignInLink } from './dashboard/sign-in-link.js'
+import { StartupMetaProbes } from '../broker/startup-probes.js'
 
 export { StartupError } from '../app/startup-error.js'
 
@@ -88,7 +89,10 @@ export async function startService(
         app?.log.warn({ err: error }, 'change watcher: poll failed')
       },
     })
-    const signInLink = config.demo ? createSignInLink() : undefined
+    const signInUrl = config.demo
+      ? await startSignInLink({ ...runtime.ctx, now: runtime.wallNow })
+      : undefined
+    const metaProbes = new StartupMetaProbes(runtime.ctx, { enabled: !config.demo })
     app = await buildApp({
       ctx: runtime.ctx,
       refresher: runtime.refresh.refresher,
@@ -106,7 +110,6 @@ export async function startService(
         ...(config.dashboard.adminPassword === undefined
           ? {}
           : { passwordHash: await hashPassword(config.dashboard.adminPassword) }),
-        ...(signInLink === undefined ? {} : { signInLink }),
         sessionTtlMs: config.dashboard.sessionTtlMs,
         sessionNow: runtime.wallNow,
         ...(runtime.clock === undefined ? {} : { clock: runtime.clock }),
@@ -114,12 +117,19 @@ export async function startService(
       feeds: { refreshMs: config.feeds.refreshMs, defaultItems: config.feeds.defaultItems },
       webhookAllowHosts: config.webhooks.allowHosts,
       appName: config.appName,
+      metaProbes,
     })
     for (const error of beforeLog) {
       app.log.warn({ err: error }, 'demo emulator state: could not be restored; started afresh')
     }
     await app.listen({ host: config.host, port: config.port })
     runtime.start()
+    // In the background: a slow or unreachable Meta never delays the start.
+    const log = app.log
+    void metaProbes.run().then((failed) => {
+      for (const c of failed)
+        log.error({ check: c.id }, `Meta probe failed: ${c.detail}; fix: ${c.fix ?? '-'}`)
+    })
     const address = app.server.address()
     const port = typeof address === 'object' && address !== null ? address.port : config.port
     const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`
@@ -132,10 +142,7 @@ export async function startService(
       store: running.store,
       refresh: running.refresh,
       runtime: running,
-      signInUrl:
-        signInLink === undefined
-          ? undefined
-          : `${config.publicUrl}/dashboard/sign-in/link?token=${signInLink.token}`,
+      signInUrl,
       // The app first (in-flight requests finish), then the background work and the store.
       close: () => (closing ??= listening.close().then(() => running.close())),
     }

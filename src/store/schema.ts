@@ -3,6 +3,7 @@ import type { ApiKeysTable } from './tables/api-keys.table.js'
 import type { ConnectAttemptsTable } from './tables/connect-attempts.table.js'
 import type { ConnectLinksTable } from './tables/connect-links.table.js'
 import type { DashboardSessionsTable } from './tables/dashboard-sessions.table.js'
+import type { DashboardSignInLinksTable } from './tables/dashboard-sign-in-links.table.js'
 import type { DeletionRequestsTable } from './tables/deletion-requests.table.js'
 import type { EventsTable } from './tables/events.table.js'
 import type { FeedsTable } from './tables/feeds.table.js'
@@ -26,6 +27,7 @@ export interface Database {
   webhook_deliveries: WebhookDeliveriesTable
   feeds: FeedsTable
   dashboard_sessions: DashboardSessionsTable
+  dashboard_sign_in_links: DashboardSignInLinksTable
   throttle_gates: ThrottleGatesTable
   seen_signed_requests: SeenSignedRequestsTable
   /** SQLite only: changes announced to the other processes' change watchers. */

@@ -203,6 +203,7 @@ describe('login --save, then the operator commands over the same database', () =
       'Meta answers',
       'app id and secret are accepted by Meta',
       'the clock is right',
+      "Meta's login dialog accepts the app id and redirect URI",
       'the database is reachable and migrated',
       'the encryption keys open every stored token',
     ]) {
@@ -259,7 +260,7 @@ describe('login --save, then the operator commands over the same database', () =
       .filter((c) => c.status === 'fail')
       .map((c) => c.id)
       .sort()
-    assert.deepEqual(failed, ['app_ids', 'app_pair', 'redirect_uri_matches'])
+    assert.deepEqual(failed, ['app_ids', 'app_pair', 'login_dialog', 'redirect_uri_matches'])
     for (const c of doc.checks.filter((x) => x.status === 'fail'))
       assert.ok((c.fix ?? '').length > 10, c.id)
     assert.ok(!r.stdout.includes(DEMO_APP.metaAppSecret), 'the secret is never printed')

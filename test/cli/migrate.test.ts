@@ -80,7 +80,12 @@ async function counts(url: string): Promise<Record<string, number>> {
       out[table] = row.n
     }
     // Tables that live beside the core schema type: counted with plain SQL.
-    for (const table of ['feeds', 'dashboard_sessions', 'seen_signed_requests'] as const) {
+    for (const table of [
+      'feeds',
+      'dashboard_sessions',
+      'dashboard_sign_in_links',
+      'seen_signed_requests',
+    ] as const) {
       const { rows } = await sql<{ n: number | string }>`select count(*) as n from ${sql.table(
         table,
       )}`.execute(store.db)

@@ -19,7 +19,7 @@ describe('health, readiness and metrics', () => {
     assert.deepEqual(await (await fetch(`${svc.url}/healthz`)).json(), { ok: true })
     const ready = await fetch(`${svc.url}/readyz`)
     assert.equal(ready.status, 200)
-    assert.deepEqual(await ready.json(), { ok: true })
+    assert.deepEqual(await ready.json(), { ok: true, meta: { status: 'off', failed: [] } })
   })
 
   test('/metrics counts connects, HTTP requests, accounts by status and tokens by days to expiry', async () => {

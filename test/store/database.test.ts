@@ -93,6 +93,7 @@ for (const dialect of TEST_DIALECTS) {
           'connect_attempts',
           'connect_links',
           'dashboard_sessions',
+          'dashboard_sign_in_links',
           'deletion_requests',
           'events',
           'feeds',

@@ -1,10 +1,5 @@
-import {
-  checkAppIdRoles,
-  checkDatabase,
-  checkKeys,
-  checkMeta,
-  checkUrls,
-} from '../../broker/doctor-checks.js'
+import { checkAppIdRoles, checkDatabase, checkKeys, checkUrls } from '../../broker/doctor-checks.js'
+import { probeMetaApp } from '../../broker/meta-probes.js'
 import type { CheckResult } from '../../broker/doctor-checks.js'
 import { ConfigError, loadConfig } from '../../config.js'
 import type { Config } from '../../config.js'
@@ -76,7 +71,7 @@ async function runChecks(config: Config): Promise<CheckResult[]> {
         ? {}
         : { baseUrls: emulatorBaseUrls(target.emulatorUrl) }),
     })
-    out.push(...(await checkMeta(meta, Date.now)))
+    out.push(...(await probeMetaApp(meta, config.redirectUri, Date.now)))
   }
   const { check, store } = await checkDatabase(config.databaseUrl, () =>
     openStore(config.databaseUrl, storeOptionsOf(config)),

@@ -2,11 +2,11 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { DemoClock } from '../../app/demo-clock.js'
 import type { BrokerContext } from '../../broker/context.js'
 import type { FeedPublisher } from '../../broker/feeds.js'
+import type { StartupMetaProbes } from '../../broker/startup-probes.js'
 import type { TokenService } from '../../broker/token-service.js'
 import type { DashboardSessionRow } from '../../broker/types.js'
 import { renderPage } from '../views.js'
 import type { PasswordHash } from './password.js'
-import type { OneTimeSignInLink } from './sign-in-link.js'
 
 /** Everything the dashboard's pages share. */
 export interface DashboardDeps {
@@ -16,8 +16,6 @@ export interface DashboardDeps {
   readonly demo: boolean
   /** Unset: password sign-in is off. */
   readonly passwordHash: PasswordHash | undefined
-  /** Demo mode's one-time link. */
-  readonly signInLink: OneTimeSignInLink | undefined
   readonly sessionTtlMs: number
   /** Sessions run on the person's clock, not on the demo's travelling one. */
   readonly sessionNow: () => number
@@ -25,6 +23,8 @@ export interface DashboardDeps {
   readonly clock: DemoClock | undefined
   readonly secureCookies: boolean
   readonly defaultFeedItems: number
+  /** Live mode: what the start-up Meta probes found (a banner on the accounts page). */
+  readonly metaProbes: StartupMetaProbes | undefined
 }
 
 /** The session cookie (its value is a random secret; the database keeps only its SHA-256). */

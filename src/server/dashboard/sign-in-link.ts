@@ -1,30 +1,18 @@
-import { createHash, timingSafeEqual } from 'node:crypto'
-import { randomSecret } from '../../broker/secrets.js'
+import type { BrokerContext } from '../../broker/context.js'
+import { mintDashboardSignInLink } from '../../broker/dashboard-sign-in-link.js'
 
-/** A sign-in link that works once (demo mode prints it at start). */
-export interface OneTimeSignInLink {
-  /** The secret part of the link; only the service's start banner shows it. */
-  readonly token: string
-  /**
-   * Uses the link up.
-   * @returns true the first time it is presented with the right token, false ever after
-   */
-  consume(presented: string | undefined): boolean
-}
+/**
+ * How long the link in demo mode's start banner works. Longer than a CLI-minted link
+ * (`igtoken dashboard-link`): people start the demo and open the dashboard later.
+ */
+export const START_LINK_TTL_MS = 24 * 60 * 60_000
 
-/** Makes a {@link OneTimeSignInLink} (kept in memory: demo mode runs one process). */
-export function createSignInLink(): OneTimeSignInLink {
-  const token = randomSecret(32)
-  const expected = createHash('sha256').update(token).digest()
-  let used = false
-  return {
-    token,
-    consume(presented) {
-      if (used || typeof presented !== 'string') return false
-      const digest = createHash('sha256').update(presented).digest()
-      if (!timingSafeEqual(digest, expected)) return false
-      used = true
-      return true
-    },
-  }
+/**
+ * The one-time sign-in link demo mode prints at start. It is stored (hashed) like the links
+ * `igtoken dashboard-link` mints, so the dashboard checks both the same way.
+ */
+export async function startSignInLink(
+  ctx: Pick<BrokerContext, 'store' | 'publicUrl' | 'now'>,
+): Promise<string> {
+  return (await mintDashboardSignInLink(ctx, { ttlMs: START_LINK_TTL_MS })).url
 }

@@ -5,6 +5,7 @@ import type { StartedConnect } from '../../broker/connect.js'
 import type { BrokerContext } from '../../broker/context.js'
 import { metaFailure } from '../../broker/meta-failure.js'
 import { returnToUrl } from '../../broker/return-to.js'
+import { getFlavor } from '../../meta/index.js'
 import type { Metrics } from '../plugins/metrics.js'
 import { COMMON_QUERY } from '../plugins/strict-query.js'
 import { sendFailure, wantsJson } from '../respond.js'
@@ -139,6 +140,8 @@ export function connectRoutes(
             account: connected.account,
             accounts: connected.accounts.map((a) => a.account),
             ungranted: connected.ungranted,
+            // The flavor in words ("Instagram API with Instagram Login"), not its id.
+            flavorTitle: getFlavor(ctx.flavor).title,
             expiresIso: expires?.toISOString() ?? '',
             expiresText: expires === null ? 'never' : expires.toUTCString(),
           }),

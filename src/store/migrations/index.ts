@@ -9,6 +9,7 @@ import * as m0006 from './0006-seen-signed-requests.js'
 import * as m0007 from './0007-account-per-instagram-account.js'
 import * as m0008 from './0008-connect-links.js'
 import * as m0009 from './0009-api-key-scopes.js'
+import * as m0011 from './0011-dashboard-sign-in-links.js'
 
 /**
  * Every migration, by name. Names sort in the order they run; the CLI, the service and the tests
@@ -24,6 +25,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0007-account-per-instagram-account': m0007,
   '0008-connect-links': m0008,
   '0009-api-key-scopes': m0009,
+  '0011-dashboard-sign-in-links': m0011,
 })
 
 /** Kysely's `MigrationProvider` over {@link MIGRATIONS} (no file system scanning). */

@@ -16,6 +16,7 @@ import type { DashboardDeps } from '../context.js'
 import { isoTime, relativeTime, shortTime } from '../format.js'
 import { feedRowView } from './feeds.js'
 import { getFlavor } from '../../../meta/index.js'
+import type { FlavorName } from '../../../meta/index.js'
 
 const idParams = {
   type: 'object',
@@ -127,6 +128,7 @@ export function accountPages(app: FastifyInstance, deps: DashboardDeps): void {
         filtered: status !== undefined,
         next,
         demo: deps.demo,
+        metaProblems: deps.metaProbes?.report.failed ?? [],
       })
     },
   )
@@ -152,10 +154,12 @@ export function accountPages(app: FastifyInstance, deps: DashboardDeps): void {
       const now = ctx.now()
       const events = await listEventsByAccount(ctx, account.id, { limit: 50 })
       const feeds = await listFeeds(ctx, { accountId: account.id })
+      const token = await getToken(ctx, account.id, kind)
       return sendPage(request, reply, './dashboard/account', {
         title: `@${account.username}`,
         section: 'accounts',
-        account: accountSummary(account, await getToken(ctx, account.id, kind), now),
+        account: accountSummary(account, token, now),
+        refreshRule: refreshRule(ctx.flavor, token, now),
         events: events.items.map(eventView),
         feeds: feeds.map((f) => feedRowView(f, account.username, ctx.publicUrl, now)),
         failed: request.query.failed,
@@ -177,7 +181,7 @@ export function accountPages(app: FastifyInstance, deps: DashboardDeps): void {
       } catch (error) {
         if (!(error instanceof ServiceError)) throw error
         request.log.info({ code: error.code }, 'dashboard refresh failed')
-        return reply.redirect(`${base}?failed=${error.code}`, 303)
+        return reply.redirect(`${base}?failed=${error.reason ?? error.code}`, 303)
       }
       return reply.redirect(`${base}?done=refreshed`, 303)
     },
@@ -191,4 +195,20 @@ export function accountPages(app: FastifyInstance, deps: DashboardDeps): void {
       return reply.redirect(`${DASHBOARD_PATH}?done=disconnected`, 303)
     },
   )
+}
+
+/**
+ * Meta's refresh rule in words, while the token is too young for it: the flavor's minimum age
+ * (src/meta/flavors, the one home of the rule) and the instant the token becomes refreshable.
+ */
+function refreshRule(flavor: FlavorName, token: TokenRow | undefined, now: number) {
+  const facts = getFlavor(flavor)
+  if (!facts.refreshable || token === undefined) return null
+  const from = token.issued_at + facts.minRefreshAgeSeconds * 1000
+  return {
+    hours: facts.minRefreshAgeSeconds / 3600,
+    fromIso: isoTime(from),
+    fromText: shortTime(from),
+    tooEarly: now < from,
+  }
 }

@@ -3,6 +3,7 @@ import {
   createDashboardSession,
   deleteDashboardSession,
 } from '../../../broker/read/dashboard-sessions.js'
+import { useDashboardSignInLink } from '../../../broker/dashboard-sign-in-link.js'
 import { renderPage } from '../../views.js'
 import { DASHBOARD_PATH, NOTICES, SESSION_COOKIE, SIGN_IN_CSRF_COOKIE } from '../context.js'
 import type { DashboardDeps } from '../context.js'
@@ -115,12 +116,14 @@ export function authPages(app: FastifyInstance, deps: DashboardDeps): void {
       },
     },
     async (request, reply) => {
-      if (deps.signInLink?.consume(request.query.token) !== true) {
+      if (
+        !(await useDashboardSignInLink({ ...deps.ctx, now: deps.sessionNow }, request.query.token))
+      ) {
         return signInForm(
           request,
           reply,
           401,
-          'This sign-in link is not valid or was already used. Restart the service for a new one.',
+          'This sign-in link is not valid, expired or was already used. Run npx igtoken dashboard-link for a new one.',
         )
       }
       return startSession(reply)

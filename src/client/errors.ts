@@ -20,6 +20,8 @@ export const IGTOKEN_ERROR_CODES = [
   'authorization_denied',
   'code_rejected',
   'return_to_refused',
+  'link_gone',
+  'link_used',
   'signed_request_invalid',
   'meta_error',
   'meta_unreachable',

@@ -1,6 +1,6 @@
 /**
  * `igtoken/client`: the SDK for apps that use an igtoken service. No dependencies; runs on
- * Node ≥ 20 and in browsers (fetch and Web Crypto). See docs/agencies-proxy.md.
+ * Node ≥ 20 and in browsers (fetch and Web Crypto). See docs/agencies.md.
  */
 export { createIgtokenClient } from './client.js'
 export type { GraphOptions, IgtokenClient, IgtokenClientOptions } from './client.js'

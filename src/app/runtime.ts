@@ -8,7 +8,7 @@ import { Throttle } from '../broker/throttle.js'
 import type { Config } from '../config.js'
 import { checkKeysOpenEverything, migrateToLatest, openStore } from '../store/index.js'
 import type { Keyring, Store } from '../store/index.js'
-import { assertDataFoldersWritable } from './data-folder.js'
+import { assertDataFoldersWritable, makeDataFoldersPrivate } from './data-folder.js'
 import { openKeyring } from './keyring.js'
 import { openMetaTarget } from './meta-target.js'
 import { StartupError } from './startup-error.js'
@@ -76,6 +76,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
     )
   }
   assertDataFoldersWritable(config)
+  makeDataFoldersPrivate(config)
   const keyring = openKeyring(config)
   const cleanups: (() => Promise<unknown>)[] = []
   const cleanup = async () => {

@@ -17,6 +17,7 @@ export const SERVICE_ERROR_CODES = [
   'cookie_missing',
   'authorization_denied',
   'code_rejected',
+  'profile_invalid',
   'return_to_refused',
   'signed_request_invalid',
   'meta_error',

@@ -23,16 +23,16 @@ function assertEscaped(html: string, where: string): void {
 }
 
 test('every page escapes a username made of HTML and script', async () => {
-  // The public success page of the connect flow.
+  // The public connect flow refuses the probe as a profile (profile_invalid) and never echoes it.
   const { response } = await connectThroughBrowserless(svc.url, (authorizeUrl) =>
     answerConsent(authorizeUrl, 'allow', { userId: USERS.hostile }),
   )
-  const connected = await response.text()
-  assert.equal(response.status, 200)
-  assertEscaped(connected, 'connect success')
-  assert.match(connected, /&lt;script&gt;alert\(1\)&lt;\/script&gt;/)
+  const refused = await response.text()
+  assert.equal(response.status, 422)
+  assertEscaped(refused, 'connect refused')
+  assert.ok(!refused.includes('alert(1)'), 'the refused profile is not echoed')
 
-  const accountId = await svc.connect(USERS.hostile)
+  const accountId = await svc.connectHostile()
   await createFeed(svc.service.store, {
     accountId,
     limit: 2,

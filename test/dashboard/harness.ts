@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Writable } from 'node:stream'
 import { loadConfig } from '../../src/config.js'
-import { EmulatorControlClient } from '../../src/emulator/index.js'
+import { sql } from 'kysely'
+import { EmulatorControlClient, HOSTILE_TEST_USER } from '../../src/emulator/index.js'
 import { startService } from '../../src/server/service.js'
 import type { RunningService } from '../../src/server/service.js'
 import { createApiKey, listAccounts } from '../../src/store/index.js'
@@ -27,6 +28,12 @@ export interface DashboardService {
   readonly dataDir: string
   /** Connects an emulator user; returns the new account id. */
   connect(userId: string): Promise<string>
+  /**
+   * An account whose stored username is HOSTILE_TEST_USER's HTML/script probe. A sign-in refuses
+   * such a profile (`profile_invalid`), so the row is connected with a valid name and then given
+   * the probe with raw SQL: the pages must escape whatever a row holds (an older version's rows).
+   */
+  connectHostile(): Promise<string>
   apiKey(): Promise<string>
   /** Moves the service clock and the emulator clock together. */
   advance(ms: number): Promise<void>
@@ -72,7 +79,8 @@ export async function startDashboardService(
     return startService(config, { logStream, now, seedHostileUser: true })
   })
   const control = new EmulatorControlClient(service.emulatorUrl ?? '')
-  return {
+  const probe = HOSTILE_TEST_USER.kind === 'instagram' ? HOSTILE_TEST_USER.username : ''
+  const self: DashboardService = {
     url: service.url,
     service,
     control,
@@ -88,6 +96,16 @@ export async function startDashboardService(
       if (account === undefined) throw new Error(`no account for ${userId}`)
       return account.id
     },
+    async connectHostile() {
+      const user = await control.addUser({
+        kind: 'instagram',
+        username: 'probe_for_escaping',
+        accountType: 'BUSINESS',
+      })
+      const id = await self.connect(user.id)
+      await sql`UPDATE accounts SET username = ${probe} WHERE id = ${id}`.execute(service.store.db)
+      return id
+    },
     async apiKey() {
       return (await createApiKey(service.store, { name: 'test', now: now() })).key
     },
@@ -100,6 +118,7 @@ export async function startDashboardService(
       rmSync(dataDir, { recursive: true, force: true })
     },
   }
+  return self
 }
 
 /** A cookie jar for fetch: keeps `name=value` pairs from Set-Cookie headers. */

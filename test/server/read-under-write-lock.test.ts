@@ -9,7 +9,7 @@ import type { TestService } from '../helpers/service.js'
 
 // A token read never needs SQLite's write lock: with another process holding it (a worker, a
 // backup, rotate-keys), the read still answers at once. `last_used_at` is best-effort.
-describe('[sqlite] a token read while another connection holds the write lock', () => {
+describe('SQLite only: a token read while another connection holds the write lock', () => {
   let svc: TestService
   let accountId: string
   before(async () => {

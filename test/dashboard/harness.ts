@@ -10,7 +10,9 @@ import type { RunningService } from '../../src/server/service.js'
 import { createApiKey, listAccounts } from '../../src/store/index.js'
 import { answerConsent } from '../helpers/consent.js'
 import { freePort, retryOnPortClash } from '../helpers/ports.js'
+import { createPostgresDatabase } from '../helpers/postgres.js'
 import { connectThroughBrowserless } from '../helpers/service.js'
+import type { ServiceDialect } from '../helpers/service.js'
 
 /** The operators' password every dashboard test service is started with. */
 export const PASSWORD = 'correct horse battery staple'
@@ -26,6 +28,10 @@ export interface DashboardService {
   readonly logs: string[]
   /** The service's data folder (its SQLite database), for CLI tests. */
   readonly dataDir: string
+  /** The database the service runs on. */
+  readonly dialect: ServiceDialect
+  /** Variables a CLI process needs to reach the same data (folder, database, demo key). */
+  readonly cliEnv: Record<string, string>
   /** Connects an emulator user; returns the new account id. */
   connect(userId: string): Promise<string>
   /**
@@ -51,7 +57,13 @@ export const USERS = {
 /** Starts the service for a dashboard or feed test. */
 export async function startDashboardService(
   env: Record<string, string> = {},
+  options: { readonly dialect?: ServiceDialect } = {},
 ): Promise<DashboardService> {
+  const dialect = options.dialect ?? 'sqlite'
+  const database = dialect === 'postgres' ? await createPostgresDatabase() : undefined
+  // Demo mode on PostgreSQL must be asked for (config refuses it by accident).
+  const databaseEnv: Record<string, string> =
+    database === undefined ? {} : { IGTOKEN_DATABASE_URL: database.url, IGTOKEN_DEMO: 'true' }
   const dataDir = mkdtempSync(join(tmpdir(), 'igtoken-dashboard-'))
   const logs: string[] = []
   const logStream = new Writable({
@@ -72,6 +84,7 @@ export async function startDashboardService(
         IGTOKEN_REFRESH_ENABLED: 'false',
         IGTOKEN_LOG_LEVEL: 'info',
         IGTOKEN_WEBHOOK_ALLOW_HOSTS: '127.0.0.1',
+        ...databaseEnv,
         ...env,
       },
       { envFile: false },
@@ -86,6 +99,8 @@ export async function startDashboardService(
     control,
     logs,
     dataDir,
+    dialect,
+    cliEnv: { IGTOKEN_DATA_DIR: dataDir, ...databaseEnv },
     async connect(userId) {
       const { response } = await connectThroughBrowserless(service.url, (authorizeUrl) =>
         answerConsent(authorizeUrl, 'allow', { userId }),
@@ -115,6 +130,7 @@ export async function startDashboardService(
     },
     async close() {
       await service.close()
+      await database?.drop()
       rmSync(dataDir, { recursive: true, force: true })
     },
   }

@@ -17,6 +17,7 @@ import {
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
+import { missingPostgresTwins } from './test-twins.mjs'
 
 const root = new URL('..', import.meta.url).pathname
 const filters = process.argv.slice(2)
@@ -103,6 +104,14 @@ if (files.length === 0) {
     const failed = count('fail') + count('cancelled')
     const skipped = count('skipped') + count('todo')
     if (skipped > 0) problems.push(`${skipped} test(s) skipped or todo`)
+    const postgresRan = postgres !== undefined || Boolean(process.env.IGTOKEN_TEST_POSTGRES_URL)
+    const lonely = postgresRan ? missingPostgresTwins(tap) : []
+    if (lonely.length > 0) {
+      const shown = lonely.slice(0, 5).join('; ')
+      problems.push(
+        `${lonely.length} [sqlite] test(s) without a [postgres] twin of the same name: ${shown}`,
+      )
+    }
     if (filters.length === 0 && passed + failed < MIN_TESTS) {
       problems.push(`only ${passed + failed} tests ran; the suite holds at least ${MIN_TESTS}`)
     }

@@ -182,6 +182,10 @@ export const shape = {
     .enum(['true', 'false', '1', '0'], { error: 'expected true or false' })
     .default('true')
     .transform((value) => value === 'true' || value === '1'),
+  IGTOKEN_DEMO: z
+    .enum(['true', 'false', '1', '0'], { error: 'expected true or false' })
+    .optional()
+    .transform((value) => (value === undefined ? undefined : value === 'true' || value === '1')),
   IGTOKEN_REFRESH_DAYS_LEFT: z.coerce
     .number()
     .int('expected a whole number of days')
@@ -291,6 +295,7 @@ export const schema = z.object(shape).superRefine((env, ctx) => {
       message: 'is required when IGTOKEN_APP_ID is set (the app secret paired with that id)',
     })
   }
+  demoModeRule(env, ctx, postgres)
   if (env.IGTOKEN_APP_ID !== undefined && env.IGTOKEN_ENCRYPTION_KEYS === undefined) {
     ctx.addIssue({
       code: 'custom',
@@ -300,3 +305,44 @@ export const schema = z.object(shape).superRefine((env, ctx) => {
     })
   }
 })
+
+/**
+ * The one rule deciding whether demo mode may start. Demo mode (no `IGTOKEN_APP_ID`) verifies
+ * Meta's callbacks with the public demo secrets, so a live-looking setup that merely lost its app
+ * id must not fall into it: real keys, a PostgreSQL database or an https public URL refuse to start
+ * unless `IGTOKEN_DEMO=true` says the demo is meant; `IGTOKEN_DEMO=false` refuses demo mode
+ * outright. With an app id set, the service is live whatever `IGTOKEN_DEMO` says.
+ */
+function demoModeRule(
+  env: {
+    readonly IGTOKEN_APP_ID?: string | undefined
+    readonly IGTOKEN_DEMO?: boolean | undefined
+    readonly IGTOKEN_ENCRYPTION_KEYS?: string | undefined
+    readonly IGTOKEN_PUBLIC_URL?: string | undefined
+  },
+  ctx: z.RefinementCtx,
+  postgres: boolean,
+): void {
+  const demo = env.IGTOKEN_APP_ID === undefined
+  if (!demo || env.IGTOKEN_DEMO === true) return
+  if (env.IGTOKEN_DEMO === false) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['IGTOKEN_APP_ID'],
+      message:
+        'is required: IGTOKEN_DEMO=false refuses demo mode; set IGTOKEN_APP_ID and IGTOKEN_APP_SECRET',
+    })
+    return
+  }
+  const live = [
+    ...(env.IGTOKEN_ENCRYPTION_KEYS === undefined ? [] : ['IGTOKEN_ENCRYPTION_KEYS']),
+    ...(postgres ? ['IGTOKEN_DATABASE_URL (PostgreSQL)'] : []),
+    ...(/^https:/i.test(env.IGTOKEN_PUBLIC_URL ?? '') ? ['IGTOKEN_PUBLIC_URL (https)'] : []),
+  ]
+  if (live.length === 0) return
+  ctx.addIssue({
+    code: 'custom',
+    path: ['IGTOKEN_APP_ID'],
+    message: `is not set, so igtoken would start in demo mode (Meta's callbacks checked with the public demo secrets) although ${live.join(', ')} ${live.length === 1 ? 'looks' : 'look'} like a live setup. Fix: set IGTOKEN_APP_ID and IGTOKEN_APP_SECRET to go live, or IGTOKEN_DEMO=true to run the demo on purpose`,
+  })
+}

@@ -95,3 +95,76 @@ describe('loadConfig defaults and sources', () => {
     assert.equal(config.host, '0.0.0.0')
   })
 })
+
+describe('demo mode is never chosen by accident', () => {
+  const key = 'live:' + Buffer.alloc(32, 7).toString('base64')
+  const live: [string, Record<string, string>, RegExp][] = [
+    ['real encryption keys', { IGTOKEN_ENCRYPTION_KEYS: key }, /IGTOKEN_ENCRYPTION_KEYS looks/],
+    [
+      'a PostgreSQL database',
+      { IGTOKEN_DATABASE_URL: 'postgres://u:p@127.0.0.1/igtoken' },
+      /IGTOKEN_DATABASE_URL \(PostgreSQL\)/,
+    ],
+    [
+      'an https public URL',
+      { IGTOKEN_PUBLIC_URL: 'https://tokens.example.com' },
+      /IGTOKEN_PUBLIC_URL \(https\)/,
+    ],
+  ]
+  for (const [what, env, named] of live) {
+    test(`no app id with ${what}: refused, naming IGTOKEN_APP_ID and the fix`, () => {
+      assert.throws(
+        () => load(env),
+        (error: unknown) => {
+          assert.ok(error instanceof ConfigError)
+          assert.equal(error.variable, 'IGTOKEN_APP_ID')
+          assert.match(error.message, named)
+          assert.match(error.message, /IGTOKEN_APP_SECRET/)
+          assert.match(error.message, /IGTOKEN_DEMO=true/)
+          assert.ok(!error.message.includes(key.slice(5)), 'the key is never echoed')
+          assert.ok(!error.message.includes('\n'))
+          return true
+        },
+      )
+    })
+    test(`no app id with ${what} and IGTOKEN_DEMO=true: demo mode on purpose`, () => {
+      const config = load({ ...env, IGTOKEN_DEMO: 'true' })
+      assert.equal(config.demo, true)
+    })
+  }
+
+  test('all three at once are all named', () => {
+    assert.throws(
+      () =>
+        load({
+          IGTOKEN_ENCRYPTION_KEYS: key,
+          IGTOKEN_DATABASE_URL: 'postgresql://u:p@127.0.0.1/igtoken',
+          IGTOKEN_PUBLIC_URL: 'https://tokens.example.com',
+        }),
+      /IGTOKEN_ENCRYPTION_KEYS, IGTOKEN_DATABASE_URL \(PostgreSQL\), IGTOKEN_PUBLIC_URL \(https\) look like a live setup/,
+    )
+  })
+
+  test('a plain demo (http, SQLite, no keys) needs nothing', () => {
+    assert.equal(load({}).demo, true)
+    assert.equal(load({ IGTOKEN_PUBLIC_URL: 'http://192.168.1.5:8787' }).demo, true)
+  })
+
+  test('IGTOKEN_DEMO=false refuses demo mode outright', () => {
+    assert.throws(() => load({ IGTOKEN_DEMO: 'false' }), /IGTOKEN_APP_ID: is required/)
+  })
+
+  test('IGTOKEN_DEMO must be true or false', () => {
+    assert.throws(() => load({ IGTOKEN_DEMO: 'yes' }), /IGTOKEN_DEMO: expected true or false/)
+  })
+
+  test('a live app is live whatever IGTOKEN_DEMO says', () => {
+    const config = load({
+      IGTOKEN_APP_ID: '123',
+      IGTOKEN_APP_SECRET: 's3cr3t-value',
+      IGTOKEN_ENCRYPTION_KEYS: key,
+      IGTOKEN_DEMO: 'true',
+    })
+    assert.equal(config.demo, false)
+  })
+})

@@ -8,7 +8,8 @@ import { Throttle } from '../broker/throttle.js'
 import type { Config } from '../config.js'
 import { checkKeysOpenEverything, migrateToLatest, openStore } from '../store/index.js'
 import type { Keyring, Store } from '../store/index.js'
-import { assertDataFoldersWritable } from './data-folder.js'
+import { releaseDeadOwnersLeases } from '../broker/dead-leases.js'
+import { assertDataFoldersWritable, makeDataFoldersPrivate } from './data-folder.js'
 import { createDemoClock } from './demo-clock.js'
 import { keepDemoEmulatorState } from './demo-emulator-state.js'
 import type { DemoClock } from './demo-clock.js'
@@ -94,6 +95,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
     )
   }
   assertDataFoldersWritable(config)
+  makeDataFoldersPrivate(config)
   const keyring = openKeyring(config)
   const cleanups: (() => Promise<unknown>)[] = []
   const cleanup = async () => {
@@ -103,7 +105,11 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
     const store = await openStore(config.databaseUrl, storeOptionsOf(config))
     cleanups.push(() => store.close())
     await migrateToLatest(store)
-    if (role !== 'cli') await refuseUnopenableSecrets(store, keyring)
+    if (role !== 'cli') {
+      await refuseUnopenableSecrets(store, keyring)
+      // A crash mid-refresh left leases nobody will renew: on-demand refreshes would wait them out.
+      await releaseDeadOwnersLeases(store)
+    }
     const target = await openMetaTarget(config, {
       startEmulator: role === 'serve',
       ...(options.seedHostileUser === undefined

@@ -1,6 +1,7 @@
 import { BrokerError } from '../meta/index.js'
 import type { FlavorName, LongLivedToken, MetaClient } from '../meta/index.js'
 import type { TokenKind } from '../store/index.js'
+import { ServiceError } from './service-error.js'
 import { USER_TOKEN_KIND } from './token-kinds.js'
 
 /** A token a login won, as it is stored. */
@@ -25,6 +26,8 @@ export interface LoginAccount {
   readonly pageId: string | null
   /** The tokens only this account uses (its Page token); the user token is shared. */
   readonly tokens: readonly WonToken[]
+  /** True when `username` is a Page's name standing in for a missing Instagram username. */
+  readonly usernameIsPageName?: boolean
 }
 
 /** Who signed in and the tokens it gave: what both connect entry points store. */
@@ -55,6 +58,45 @@ interface Identity {
   readonly metaUserId: string
   /** At least one. */
   readonly accounts: readonly [LoginAccount, ...LoginAccount[]]
+}
+
+// Instagram's own rules: at most 30 letters, digits, periods and underscores.
+const INSTAGRAM_USERNAME = /^[A-Za-z0-9._]{1,30}$/
+// A Page name (Facebook Login without an Instagram username): printable, at most 100 characters.
+const PAGE_NAME = /^[^\p{Cc}\p{Zl}\p{Zp}\u202A-\u202E\u2066-\u2069]{1,100}$/u
+// Meta's ids are decimal strings (app-scoped, Instagram and Page ids alike).
+const META_ID = /^[0-9]{1,32}$/
+const ACCOUNT_TYPE = /^[A-Z_]{1,32}$/
+
+/**
+ * Refuses an identity Meta (or something answering for it) sent that is not a real one — a
+ * 100,000-character or control-character username, a non-numeric id — before anything is stored,
+ * so a hostile profile is a clear refusal, never a half-written account or a 500. The values are
+ * never echoed: they are not ours to print.
+ * @throws {ServiceError} `profile_invalid`
+ */
+function checkIdentity(identity: Identity): Identity {
+  const refuse = (field: string, rule: string): never => {
+    throw new ServiceError(
+      'profile_invalid',
+      `Meta sent an account profile igtoken cannot store: its ${field} is not ${rule}; nothing was connected`,
+      { reason: 'profile_invalid', hint: 'check the account on Instagram, then connect again' },
+    )
+  }
+  if (!META_ID.test(identity.metaUserId)) refuse('user id', 'a numeric id')
+  for (const account of identity.accounts) {
+    if (!META_ID.test(account.igUserId)) refuse('Instagram id', 'a numeric id')
+    if (account.pageId !== null && !META_ID.test(account.pageId)) refuse('Page id', 'a numeric id')
+    if (account.usernameIsPageName === true) {
+      if (!PAGE_NAME.test(account.username)) refuse('Page name', '1 to 100 printable characters')
+    } else if (!INSTAGRAM_USERNAME.test(account.username)) {
+      refuse('username', '1 to 30 letters, digits, periods or underscores')
+    }
+    if (account.accountType !== null && !ACCOUNT_TYPE.test(account.accountType)) {
+      refuse('account type', 'an account type name')
+    }
+  }
+  return identity
 }
 
 type IdentityReader = (
@@ -97,6 +139,7 @@ const fromLinkedPages: IdentityReader = async (meta, long) => {
     accounts.push({
       igUserId: linked.id,
       username: linked.username ?? page.name,
+      usernameIsPageName: linked.username == null,
       accountType: null,
       pageId: page.id,
       tokens: [{ kind: 'facebook_page', accessToken: page.accessToken, expiresAt: null }],
@@ -137,7 +180,8 @@ const IDENTITY_READERS: Readonly<Record<FlavorName, IdentityReader>> = {
  *
  * @param requestedScopes - what the dialog asked for: the scopes stored when Meta lists none
  * @throws MetaApiError, BrokerError (`IGB_NO_INSTAGRAM_ACCOUNT` when no granted Page has an
- *   Instagram account); translate with `metaFailure(error, { step: 'sign-in' })`
+ *   Instagram account); translate with `metaFailure(error, { step: 'sign-in' })`. ServiceError
+ *   `profile_invalid` when the identity Meta sent cannot be stored (checked before any write)
  */
 export async function completeLogin(
   meta: MetaClient,
@@ -148,7 +192,7 @@ export async function completeLogin(
   const short = await meta.exchangeCode(code)
   const long = await meta.exchangeForLongLivedToken(short.accessToken)
   const issuedAt = options.now()
-  const identity = await IDENTITY_READERS[flavor](meta, long, short.userId)
+  const identity = checkIdentity(await IDENTITY_READERS[flavor](meta, long, short.userId))
   const userToken = {
     kind: USER_TOKEN_KIND[flavor],
     accessToken: long.accessToken,

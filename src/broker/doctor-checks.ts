@@ -41,7 +41,7 @@ function result(
  * URI's path, so both must share one origin, and Meta wants HTTPS for real apps. Pure.
  */
 export function checkUrls(
-  config: Pick<Config, 'publicUrl' | 'redirectUri' | 'demo' | 'emulatorUrl'>,
+  config: Pick<Config, 'publicUrl' | 'redirectUri' | 'demo'>,
 ): CheckResult[] {
   const out: CheckResult[] = []
   const publicUrl = new URL(config.publicUrl)
@@ -66,7 +66,10 @@ export function checkUrls(
       ),
     )
   }
-  const testing = config.demo || config.emulatorUrl !== undefined
+  // Only demo mode is exempt. An emulator URL is no reason to wave plain http through: the check
+  // is about browsers sending codes across the network, whoever answers for Meta (and every
+  // doctor test set one, so the failure went unseen).
+  const testing = config.demo
   for (const [id, name, url] of [
     ['https_public_url', 'IGTOKEN_PUBLIC_URL', publicUrl],
     ['https_redirect_uri', 'IGTOKEN_REDIRECT_URI', redirect],
@@ -80,7 +83,7 @@ export function checkUrls(
           id,
           title,
           'warn',
-          `${url.origin} is plain http: fine against the emulator or on this machine, refused by Meta for real apps`,
+          `${url.origin} is plain http: fine for the demo or on this machine, refused by Meta for real apps`,
           `put the service behind HTTPS and set ${name} to its https:// address before going live`,
         ),
       )

@@ -1,11 +1,14 @@
 import type { RefreshConfig, WebhookConfig } from '../config-types.js'
 import type { BrokerContext } from './context.js'
+import { createHousekeeping } from './housekeeping.js'
+import type { HousekeepingReport } from './housekeeping.js'
 import { RefreshEngine } from './refresh-scheduler.js'
 import { TokenRefresher, newLeaseOwner } from './refresh-token.js'
 import type { RefreshOutcome, RefreshTrigger } from './refresh-token.js'
 import { Throttle } from './throttle.js'
 import { WebhookDeliveryWorker } from './webhooks/delivery-worker.js'
 import { DestinationAllowList } from './webhooks/destination.js'
+import type { RoundLoop } from './round-loop.js'
 
 /** The refresh engine, its shared routine and the webhook delivery worker of one process. */
 export interface RefreshRuntime {
@@ -13,7 +16,9 @@ export interface RefreshRuntime {
   readonly refresher: TokenRefresher
   readonly engine: RefreshEngine
   readonly deliveries: WebhookDeliveryWorker
-  /** Starts the engine (when `withEngine`) and the delivery worker. */
+  /** The periodic sweep of expired rows (connect attempts). */
+  readonly housekeeping: RoundLoop<HousekeepingReport>
+  /** Starts the engine (when `withEngine`), the delivery worker and the housekeeping. */
   start(options: { readonly withEngine: boolean }): void
   /** Stops both, letting work in flight finish (graceful shutdown). */
   stop(): Promise<void>
@@ -27,7 +32,7 @@ export interface RefreshRuntimeHooks {
   readonly role: string
   readonly onRefresh?: (outcome: RefreshOutcome, trigger: RefreshTrigger) => void
   readonly onDelivery?: (outcome: 'delivered' | 'retry' | 'failed') => void
-  readonly onError?: (error: unknown, where: 'refresh' | 'webhooks') => void
+  readonly onError?: (error: unknown, where: 'refresh' | 'webhooks' | 'housekeeping') => void
 }
 
 /**
@@ -75,17 +80,22 @@ export function createRefreshRuntime(
     ...(hooks.onDelivery === undefined ? {} : { onOutcome: hooks.onDelivery }),
     onError: (error) => hooks.onError?.(error, 'webhooks'),
   })
+  const housekeeping = createHousekeeping(ctx, {
+    onError: (error) => hooks.onError?.(error, 'housekeeping'),
+  })
   return {
     throttle,
     refresher,
     engine,
     deliveries,
+    housekeeping,
     start({ withEngine }) {
       if (withEngine) engine.start()
       deliveries.start()
+      housekeeping.start()
     },
     async stop() {
-      await Promise.all([engine.stop(), deliveries.stop()])
+      await Promise.all([engine.stop(), deliveries.stop(), housekeeping.stop()])
     },
   }
 }

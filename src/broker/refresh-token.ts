@@ -1,6 +1,5 @@
-import { randomBytes, randomInt } from 'node:crypto'
-import { hostname } from 'node:os'
-import { getAccount, openToken } from '../store/index.js'
+import { randomInt } from 'node:crypto'
+import { getAccount, newLeaseOwner, openToken } from '../store/index.js'
 import type { AccountRow, TokenRow } from '../store/index.js'
 import type { BrokerContext } from './context.js'
 import { applyDecision } from './refresh-apply.js'
@@ -42,17 +41,8 @@ export interface TokenRefresherOptions {
   readonly random?: () => number
 }
 
-/**
- * A process-unique lease owner name: host, pid and a random part.
- * @param role - a short prefix such as `serve` or `worker`
- */
-export function newLeaseOwner(role: string): string {
-  const host =
-    hostname()
-      .replace(/[^A-Za-z0-9_.-]/g, '')
-      .slice(0, 60) || 'host'
-  return `${role}:${host}:${process.pid}:${randomBytes(4).toString('hex')}`
-}
+// The owner format lives with the leases (store/lease-owner.ts), so its parser sits beside it.
+export { newLeaseOwner } from '../store/index.js'
 
 function defaultRandom(): number {
   return randomInt(0, 1_000_000) / 1_000_000

@@ -19,6 +19,7 @@ export const SERVICE_ERROR_CODES = [
   'cookie_missing',
   'authorization_denied',
   'code_rejected',
+  'profile_invalid',
   'return_to_refused',
   'link_gone',
   'link_used',

@@ -129,6 +129,10 @@ const SERVICE_FAILURES: Readonly<Record<ServiceErrorCode, { exit: ExitCode; fix?
     exit: EXIT.failure,
     fix: 'start the login again (a code works once, for 1 hour)',
   },
+  profile_invalid: {
+    exit: EXIT.failure,
+    fix: 'check the account on Instagram (username, id), then log in again',
+  },
   return_to_refused: { exit: EXIT.usage },
   link_gone: { exit: EXIT.failure, fix: 'create a new link with "igtoken links create"' },
   link_used: { exit: EXIT.failure, fix: 'disconnect the account instead' },

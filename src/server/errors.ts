@@ -20,6 +20,7 @@ export const HTTP_STATUS: Readonly<Record<ServiceErrorCode, number>> = Object.fr
   cookie_missing: 400,
   authorization_denied: 400,
   code_rejected: 400,
+  profile_invalid: 422,
   return_to_refused: 400,
   link_gone: 410,
   link_used: 409,

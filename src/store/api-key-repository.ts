@@ -1,9 +1,11 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
+import { sql } from 'kysely'
 
 import type { StoreContext } from './database.js'
 import { newId, randomToken } from './ids.js'
 import { checkInstant } from './paging.js'
-import { invalidArgument } from './store-error.js'
+import { NO_WAIT_SQL } from './sqlite-dialect.js'
+import { IGB_STORE_BUSY, StoreError, invalidArgument } from './store-error.js'
 import type { ApiKeyRow } from './tables/api-keys.table.js'
 
 /** Every API key starts with this, so secret scanners and humans recognise it. */
@@ -85,7 +87,8 @@ export async function createApiKey(
 
 /**
  * Checks a presented API key: SHA-256, lookup by hash, then a constant-time compare of the
- * digests. Touches `last_used_at` at most once a minute.
+ * digests. Touches `last_used_at` at most once a minute, best-effort: tried once, skipped when
+ * another process holds SQLite's write lock.
  * @param store - the store
  * @param presented - the key from the request (any string; malformed keys simply fail)
  * @param now - epoch ms
@@ -116,15 +119,25 @@ export async function verifyApiKey(
   let lastUsedAt = row.last_used_at
   if (lastUsedAt === null || lastUsedAt <= now - TOUCH_INTERVAL_MS) {
     // Conditional so concurrent requests write once per minute at most, not once per request.
-    await store.db
-      .updateTable('api_keys')
-      .set({ last_used_at: now })
-      .where('id', '=', row.id)
-      .where((eb) =>
-        eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<=', now - TOUCH_INTERVAL_MS)]),
-      )
-      .execute()
-    lastUsedAt = now
+    // Best-effort: a read must not need the write lock, so a busy database skips the touch (the
+    // next request makes it) instead of making the caller wait or fail.
+    try {
+      await store.db
+        .updateTable('api_keys')
+        .set({ last_used_at: now })
+        .where('id', '=', row.id)
+        .where((eb) =>
+          eb.or([
+            eb('last_used_at', 'is', null),
+            eb('last_used_at', '<=', now - TOUCH_INTERVAL_MS),
+          ]),
+        )
+        .modifyEnd(sql.raw(NO_WAIT_SQL))
+        .execute()
+      lastUsedAt = now
+    } catch (error) {
+      if (!(error instanceof StoreError && error.code === IGB_STORE_BUSY)) throw error
+    }
   }
   const { key_hash: _hash, scopes, ...info } = row
   return { ...info, scopes: scopeList(scopes), last_used_at: lastUsedAt }

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs'
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs'
 import { dirname } from 'node:path'
 
 import BetterSqlite3 from 'better-sqlite3'
@@ -137,7 +137,10 @@ export async function openStore(url: string, opts: OpenStoreOptions = {}): Promi
 }
 
 function openSqlite(path: string, opts: OpenStoreOptions): Store {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
+  if (path !== ':memory:') {
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 })
+    makeFilesPrivate(path)
+  }
   const database = new BetterSqlite3(path, { timeout: SQLITE_SYNC_BUSY_MS })
   try {
     if (path !== ':memory:') database.pragma('journal_mode = WAL')
@@ -159,6 +162,23 @@ function openSqlite(path: string, opts: OpenStoreOptions): Store {
     ),
   })
   return makeStore(db, sqliteAdapter)
+}
+
+/**
+ * The database holds sealed tokens and hashed keys: 0600. Creating the file ourselves first
+ * matters because SQLite gives the `-wal` and `-shm` files it creates later the main file's mode;
+ * files an earlier version left 0644 are narrowed (a file of another user's is left as it is).
+ */
+function makeFilesPrivate(path: string): void {
+  if (!existsSync(path)) closeSync(openSync(path, 'a', 0o600))
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) {
+    try {
+      const stat = statSync(file)
+      if ((stat.mode & 0o077) !== 0 && stat.uid === process.getuid?.()) chmodSync(file, 0o600)
+    } catch {
+      // Not there (yet): SQLite creates it with the main file's mode.
+    }
+  }
 }
 
 async function openPostgres(connectionString: string, opts: OpenStoreOptions): Promise<Store> {

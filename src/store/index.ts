@@ -30,6 +30,13 @@ export * from './webhook-secret.js'
 export * from './rotate-keys.js'
 export * from './copy-store.js'
 export * from './token-lease-repository.js'
+export {
+  leaseHostName,
+  listLeaseOwners,
+  newLeaseOwner,
+  parseLeaseOwner,
+  releaseLeasesOf,
+} from './lease-owner.js'
 export * from './webhook-subscriber-repository.js'
 export * from './webhook-delivery-repository.js'
 export * from './feed-repository.js'

@@ -76,6 +76,14 @@ class ImmediateSqliteDriver extends SqliteDriver {
  */
 export const SQLITE_SYNC_BUSY_MS = 20
 
+/**
+ * Appended (as an SQL comment) to a best-effort write: on SQLite it is tried once and fails with
+ * `IGB_STORE_BUSY` at once instead of waiting out another process's lock. Waiting would hold this
+ * process's one connection, and with it every read queued behind the write.
+ * @internal
+ */
+export const NO_WAIT_SQL = ' /* igtoken:no-wait */'
+
 function isBusy(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code
   return typeof code === 'string' && code.startsWith('SQLITE_BUSY')
@@ -95,7 +103,7 @@ function waitingOutBusy(connection: DatabaseConnection, busyWaitMs: number): Dat
           return await connection.executeQuery<R>(query)
         } catch (error) {
           if (!isBusy(error)) throw error
-          if (Date.now() - started >= busyWaitMs) {
+          if (query.sql.endsWith(NO_WAIT_SQL) || Date.now() - started >= busyWaitMs) {
             throw new StoreError(
               IGB_STORE_BUSY,
               `the SQLite database stayed locked by another process for ${busyWaitMs} ms`,

@@ -33,6 +33,8 @@ async function scratch(dialect: string): Promise<Record<string, string>> {
     const db = await createPostgresDatabase()
     databases.push(db)
     env['IGTOKEN_DATABASE_URL'] = db.url
+    // A demo on PostgreSQL is meant here (a live-looking setup without an app id is refused).
+    env['IGTOKEN_DEMO'] = 'true'
   }
   return env
 }

@@ -50,6 +50,7 @@ const DOORS: readonly Door[] = [
         IGTOKEN_DATA_DIR: svc.dataDir,
         IGTOKEN_CONFIG_DIR: join(svc.dataDir, 'config'),
         IGTOKEN_DATABASE_URL: svc.databaseUrl,
+        IGTOKEN_DEMO: 'true',
       }
       const cli = startCli(
         [

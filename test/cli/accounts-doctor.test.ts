@@ -260,12 +260,16 @@ describe('login --save, then the operator commands over the same database', () =
       .filter((c) => c.status === 'fail')
       .map((c) => c.id)
       .sort()
-    assert.deepEqual(failed, ['app_ids', 'app_pair', 'login_dialog', 'redirect_uri_matches'])
+    assert.deepEqual(failed, [
+      'app_ids',
+      'app_pair',
+      'https_public_url',
+      'login_dialog',
+      'redirect_uri_matches',
+    ])
     for (const c of doc.checks.filter((x) => x.status === 'fail'))
       assert.ok((c.fix ?? '').length > 10, c.id)
     assert.ok(!r.stdout.includes(DEMO_APP.metaAppSecret), 'the secret is never printed')
-    const https = doc.checks.find((c) => c.id === 'https_public_url')
-    assert.equal(https?.status, 'warn', 'plain http is only a warning against the emulator')
   })
 
   test('accounts delete asks scripts for --yes, then deletes', async () => {

@@ -79,6 +79,7 @@ for (const dialect of SERVICE_DIALECTS) {
       const cli = await runCli(['keys', 'revoke', id, '--json'], {
         IGTOKEN_DATA_DIR: svc.dataDir,
         IGTOKEN_DATABASE_URL: svc.databaseUrl,
+        IGTOKEN_DEMO: 'true',
       })
       assert.equal(cli.code, 0, cli.stderr)
       assert.deepEqual(JSON.parse(cli.stdout), { id, revoked: true })
@@ -96,6 +97,7 @@ for (const dialect of SERVICE_DIALECTS) {
       const again = await runCli(['keys', 'revoke', id], {
         IGTOKEN_DATABASE_URL: svc.databaseUrl,
         IGTOKEN_DATA_DIR: svc.dataDir,
+        IGTOKEN_DEMO: 'true',
       })
       assert.notEqual(again.code, 0, 'revoking twice fails')
       assert.match(again.stdout, /no active API key/)

@@ -43,7 +43,7 @@ before(async () => {
   svc = await startDashboardService()
   accounts['business'] = await svc.connect(USERS.business)
   accounts['creator'] = await svc.connect(USERS.creator)
-  accounts['hostile'] = await svc.connect(USERS.hostile)
+  accounts['hostile'] = await svc.connectHostile()
   // Meta refuses to refresh a token younger than a day: let two days pass.
   await svc.advance(2 * 86_400_000)
   browser = await launchBrowser()

@@ -3,13 +3,16 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Writable } from 'node:stream'
 import { loadConfig } from '../../src/config.js'
-import { EmulatorControlClient } from '../../src/emulator/index.js'
+import { sql } from 'kysely'
+import { EmulatorControlClient, HOSTILE_TEST_USER } from '../../src/emulator/index.js'
 import { startService } from '../../src/server/service.js'
 import type { RunningService } from '../../src/server/service.js'
 import { createApiKey, listAccounts } from '../../src/store/index.js'
 import { answerConsent } from '../helpers/consent.js'
 import { freePort, retryOnPortClash } from '../helpers/ports.js'
+import { createPostgresDatabase } from '../helpers/postgres.js'
 import { connectThroughBrowserless } from '../helpers/service.js'
+import type { ServiceDialect } from '../helpers/service.js'
 
 /** The operators' password every dashboard test service is started with. */
 export const PASSWORD = 'correct horse battery staple'
@@ -25,8 +28,18 @@ export interface DashboardService {
   readonly logs: string[]
   /** The service's data folder (its SQLite database), for CLI tests. */
   readonly dataDir: string
+  /** The database the service runs on. */
+  readonly dialect: ServiceDialect
+  /** Variables a CLI process needs to reach the same data (folder, database, demo key). */
+  readonly cliEnv: Record<string, string>
   /** Connects an emulator user; returns the new account id. */
   connect(userId: string): Promise<string>
+  /**
+   * An account whose stored username is HOSTILE_TEST_USER's HTML/script probe. A sign-in refuses
+   * such a profile (`profile_invalid`), so the row is connected with a valid name and then given
+   * the probe with raw SQL: the pages must escape whatever a row holds (an older version's rows).
+   */
+  connectHostile(): Promise<string>
   apiKey(): Promise<string>
   /** Moves the service clock and the emulator clock together. */
   advance(ms: number): Promise<void>
@@ -44,7 +57,13 @@ export const USERS = {
 /** Starts the service for a dashboard or feed test. */
 export async function startDashboardService(
   env: Record<string, string> = {},
+  options: { readonly dialect?: ServiceDialect } = {},
 ): Promise<DashboardService> {
+  const dialect = options.dialect ?? 'sqlite'
+  const database = dialect === 'postgres' ? await createPostgresDatabase() : undefined
+  // Demo mode on PostgreSQL must be asked for (config refuses it by accident).
+  const databaseEnv: Record<string, string> =
+    database === undefined ? {} : { IGTOKEN_DATABASE_URL: database.url, IGTOKEN_DEMO: 'true' }
   const dataDir = mkdtempSync(join(tmpdir(), 'igtoken-dashboard-'))
   const logs: string[] = []
   const logStream = new Writable({
@@ -65,6 +84,7 @@ export async function startDashboardService(
         IGTOKEN_REFRESH_ENABLED: 'false',
         IGTOKEN_LOG_LEVEL: 'info',
         IGTOKEN_WEBHOOK_ALLOW_HOSTS: '127.0.0.1',
+        ...databaseEnv,
         ...env,
       },
       { envFile: false },
@@ -72,12 +92,15 @@ export async function startDashboardService(
     return startService(config, { logStream, now, seedHostileUser: true })
   })
   const control = new EmulatorControlClient(service.emulatorUrl ?? '')
-  return {
+  const probe = HOSTILE_TEST_USER.kind === 'instagram' ? HOSTILE_TEST_USER.username : ''
+  const self: DashboardService = {
     url: service.url,
     service,
     control,
     logs,
     dataDir,
+    dialect,
+    cliEnv: { IGTOKEN_DATA_DIR: dataDir, ...databaseEnv },
     async connect(userId) {
       const { response } = await connectThroughBrowserless(service.url, (authorizeUrl) =>
         answerConsent(authorizeUrl, 'allow', { userId }),
@@ -88,6 +111,16 @@ export async function startDashboardService(
       if (account === undefined) throw new Error(`no account for ${userId}`)
       return account.id
     },
+    async connectHostile() {
+      const user = await control.addUser({
+        kind: 'instagram',
+        username: 'probe_for_escaping',
+        accountType: 'BUSINESS',
+      })
+      const id = await self.connect(user.id)
+      await sql`UPDATE accounts SET username = ${probe} WHERE id = ${id}`.execute(service.store.db)
+      return id
+    },
     async apiKey() {
       return (await createApiKey(service.store, { name: 'test', now: now() })).key
     },
@@ -97,9 +130,11 @@ export async function startDashboardService(
     },
     async close() {
       await service.close()
+      await database?.drop()
       rmSync(dataDir, { recursive: true, force: true })
     },
   }
+  return self
 }
 
 /** A cookie jar for fetch: keeps `name=value` pairs from Set-Cookie headers. */

@@ -89,6 +89,8 @@ export async function startTestService(
           IGTOKEN_LOG_LEVEL: 'info',
           // Test receivers listen on loopback, which webhooks may reach only when allowed.
           IGTOKEN_WEBHOOK_ALLOW_HOSTS: '127.0.0.1',
+          // Demo mode on purpose, also on PostgreSQL (where it must be asked for).
+          ...(env['IGTOKEN_APP_ID'] === undefined ? { IGTOKEN_DEMO: 'true' } : {}),
           ...(database === undefined ? {} : { IGTOKEN_DATABASE_URL: database.url }),
           ...env,
         },

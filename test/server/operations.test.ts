@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
+import { within } from '../cross-process/until.js'
 import { answerConsent } from '../helpers/consent.js'
 import { connectThroughBrowserless, startTestService } from '../helpers/service.js'
 import type { TestService } from '../helpers/service.js'
@@ -111,7 +112,20 @@ describe('rate limits and shutdown', () => {
       method: 'POST',
       headers: { authorization: `Bearer ${key}` },
     })
-    await new Promise((r) => setTimeout(r, 100))
+    // In flight once the refresh holds the token's lease: it is then talking to Meta (400 ms).
+    const accountId = list.data[0]?.id ?? ''
+    await within(
+      5_000,
+      async () =>
+        (
+          await svc.service.store.db
+            .selectFrom('tokens')
+            .select('lease_owner')
+            .where('account_id', '=', accountId)
+            .executeTakeFirst()
+        )?.lease_owner != null,
+      'the refresh to hold its lease',
+    )
     const closing = svc.close()
     const res = await inflight
     assert.equal(res.status, 200)

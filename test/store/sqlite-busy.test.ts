@@ -33,7 +33,7 @@ async function longestStall(work: () => Promise<unknown>): Promise<number> {
   return longest
 }
 
-describe('[sqlite] a lock held by another process', () => {
+describe('SQLite only: a lock held by another process', () => {
   let dir: string
   let file: string
   let store: Store

@@ -24,6 +24,7 @@ function cliEnv(svc: TestService, allow: string): Record<string, string> {
     IGTOKEN_DATA_DIR: svc.dataDir,
     IGTOKEN_CONFIG_DIR: join(svc.dataDir, 'config'),
     IGTOKEN_DATABASE_URL: svc.databaseUrl,
+    IGTOKEN_DEMO: 'true',
     IGTOKEN_WEBHOOK_ALLOW_HOSTS: allow,
   }
 }

@@ -21,6 +21,7 @@ export async function workerCommand(opts: { once?: boolean }): Promise<void> {
     if (opts.once === true) {
       const round = await runtime.refresh.engine.runOnce()
       await runtime.refresh.deliveries.runOnce()
+      await runtime.refresh.housekeeping.runOnce()
       process.stdout.write(`${JSON.stringify(round)}\n`)
       return
     }

@@ -251,10 +251,12 @@ function afterFailure(
   if (error instanceof BrokerError && error.code === IGB_REFRESH_TOO_EARLY) {
     const oldEnough = token.issued_at + tokenRule(token.kind).minAgeMs
     if (trigger !== 'schedule' && token.next_refresh_at !== null) {
-      // Someone asked too early (dashboard, API): the schedule stays, the history shows the try.
+      // Someone asked too early (dashboard, API): the schedule stays (rewritten as it was, which
+      // also lets go of the lease), the history shows the try.
       return {
         ...settle(
           'deferred',
+          reschedule(token.next_refresh_at),
           record('token.refresh_failed', {
             trigger,
             kind: token.kind,

@@ -8,6 +8,7 @@ export const IGTOKEN_ERROR_CODES = [
   'forbidden_scope',
   'graph_path_forbidden',
   'not_found',
+  'profile_invalid',
   'needs_reauth',
   'account_inactive',
   'invalid_request',

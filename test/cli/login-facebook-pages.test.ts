@@ -67,6 +67,7 @@ for (const dialect of SERVICE_DIALECTS) {
           IGTOKEN_DATA_DIR: svc.dataDir,
           IGTOKEN_CONFIG_DIR: join(svc.dataDir, 'config'),
           IGTOKEN_DATABASE_URL: svc.databaseUrl,
+          IGTOKEN_DEMO: 'true',
         },
       )
       const location = await answerConsent(await authorizationUrlOf(cli), 'allow', {

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import {
+  insertConnectLink,
   appendEvent,
   copyStore,
   createApiKey,
@@ -72,6 +73,7 @@ async function counts(url: string): Promise<Record<string, number>> {
       'webhook_subscribers',
       'webhook_deliveries',
       'connect_attempts',
+      'connect_links',
     ] as const) {
       const row = await store.db
         .selectFrom(table)
@@ -141,6 +143,15 @@ async function seed(store: Store): Promise<void> {
   sessionToken = (await createDashboardSession(store, { ttlMs: 400 * DAY, now: Date.now() })).token
   await createDashboardSession(store, { ttlMs: 400 * DAY, now: Date.now() })
   await createDeletionRequest(store, { metaUserId: '17840000000999', source: 'meta', now: NOW })
+  await insertConnectLink(store, {
+    secret: 'a-connect-link-secret-of-some-length',
+    label: 'client',
+    metadata: '{"customer":"c-1"}',
+    scopes: ['instagram_business_basic'],
+    returnTo: null,
+    expiresAt: NOW + 7 * DAY,
+    now: NOW,
+  })
   const subscriber = await createWebhookSubscriber(store, keyring, {
     url: 'https://hooks.example.com/igtoken',
     secret: 'a-webhook-secret-of-some-length',

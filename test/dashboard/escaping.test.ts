@@ -66,7 +66,7 @@ for (const dialect of SERVICE_DIALECTS) {
       // A key created through the form is shown once, escaped too.
       const keys = await visit(jar, `${svc.url}/dashboard/keys`)
       const created = await visit(jar, `${svc.url}/dashboard/keys`, {
-        form: { _csrf: csrfOf(keys.html), name: RAW },
+        form: { _csrf: csrfOf(keys.html), name: RAW, scopes: 'tokens:read' },
       })
       assert.equal(created.response.status, 201)
       assertEscaped(created.html, 'key created')

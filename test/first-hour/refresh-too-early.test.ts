@@ -74,4 +74,15 @@ test('the API says the rule in words and never names a parameter', async () => {
   )
   assert.doesNotMatch(JSON.stringify(body), /issuedAt|expiresAt|"[a-z]+[A-Z][a-zA-Z]*"/)
   assert.deepEqual(await tokenRow(id), before)
+  // The refused attempt let go of its lease: a second ask meets the same rule, not `busy`.
+  const { rows } = await sql<{
+    lease_owner: string | null
+  }>`select lease_owner from tokens where account_id = ${id}`.execute(svc.service.store.db)
+  assert.equal(rows[0]?.lease_owner, null)
+  const again = await fetch(`${svc.url}/api/v1/accounts/${id}/refresh`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}` },
+  })
+  assert.equal(again.status, 400)
+  assert.equal(((await again.json()) as { error: { code: string } }).error.code, 'invalid_request')
 })

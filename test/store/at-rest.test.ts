@@ -7,7 +7,7 @@ import { DAY, T0, TEST_DIALECTS, fakeToken } from './dialects.js'
 import { keyringK1, makeAccount } from './fixtures.js'
 
 for (const dialect of TEST_DIALECTS.filter((d) => d.name === 'sqlite')) {
-  describe(`encryption at rest [${dialect.name}]`, () => {
+  describe(`SQLite only: encryption at rest of the raw file (${dialect.name})`, () => {
     test('the raw database file and its WAL never hold a plaintext token', async () => {
       const t = await dialect.setup()
       try {

@@ -86,6 +86,7 @@ describe('IGTOKEN_DATABASE_* configuration', () => {
   test('given values reach the store options, the CA file as PEM text', () => {
     const config = loadConfig(
       {
+        IGTOKEN_DEMO: 'true',
         IGTOKEN_DATABASE_URL: PG,
         IGTOKEN_DATABASE_POOL_SIZE: '3',
         IGTOKEN_DATABASE_STATEMENT_TIMEOUT_MS: '0',

@@ -134,7 +134,7 @@ async function seed(n: number, url: string, dbPath: string, keys: string): Promi
   }
 }
 
-function child(phase: 'seed' | 'run', env: Record<string, string>): Promise<string> {
+function child(phase: 'seed' | 'baseline' | 'run', env: Record<string, string>): Promise<string> {
   return new Promise((resolve, reject) => {
     const proc = spawn(
       process.execPath,
@@ -144,7 +144,7 @@ function child(phase: 'seed' | 'run', env: Record<string, string>): Promise<stri
           : []),
         '--expose-gc',
         // The measured phase runs the engine from dist/ without tsx, as production does.
-        ...(phase === 'run'
+        ...(phase !== 'seed'
           ? [new URL('engine.mjs', import.meta.url).pathname]
           : ['--import', 'tsx', new URL(import.meta.url).pathname]),
       ],
@@ -194,8 +194,12 @@ if (phase !== undefined) {
         BENCH_KEYS: generateKey('bench'),
       }
       const seeded = JSON.parse(await child('seed', env)) as { seed_s: number }
-      const result = JSON.parse(await child('run', env)) as Record<string, unknown>
-      process.stdout.write(`${JSON.stringify({ ...result, seed_s: seeded.seed_s })}\n`)
+      const base = JSON.parse(await child('baseline', env)) as { baseline_ratio: number }
+      const result = JSON.parse(await child('run', env)) as { ratio: number }
+      const ratioToBaseline = +(result.ratio / base.baseline_ratio).toFixed(2)
+      process.stdout.write(
+        `${JSON.stringify({ ...result, ...base, ratio_to_baseline: ratioToBaseline, seed_s: seeded.seed_s })}\n`,
+      )
     } catch (error) {
       process.stdout.write(
         `${JSON.stringify({ n, error: error instanceof Error ? error.message.slice(0, 300) : String(error) })}\n`,

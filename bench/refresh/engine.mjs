@@ -98,7 +98,7 @@ const ctx = {
   changes: new ChangeHub(),
   now: Date.now,
 }
-const refresher = new TokenRefresher(ctx, { owner: 'bench', leaseMs: 600_000 })
+const refresher = new TokenRefresher(ctx, { owner: 'bench', leaseMs: 600_000, writeBehind: {} })
 const engine = new RefreshEngine(ctx, refresher, {
   concurrency: C,
   batchSize: 500,

@@ -38,7 +38,10 @@ export interface TokenRefresherOptions {
   readonly throttle?: Throttle
   /** Told about each outcome (metrics). */
   readonly onOutcome?: (outcome: RefreshOutcome, trigger: RefreshTrigger) => void
-  /** When the engine's successes are written (one transaction per batch). */
+  /**
+   * Write the engine's successes behind, many to a transaction (off unless given: the
+   * multi-instance SIGKILL test found an instance holding more leases than its bound with it on).
+   */
   readonly writeBehind?: WriteBehindOptions
   /** Told about errors that are only reported, never thrown (a heartbeat that could not be written). */
   readonly onError?: (error: unknown) => void
@@ -79,7 +82,7 @@ export class TokenRefresher {
   readonly #random: () => number
   readonly #rules: RefreshRules
   readonly #lease: LeaseTerms
-  readonly #writeBehind: RefreshWriteBehind
+  readonly #writeBehind: RefreshWriteBehind | undefined
   /** The lease owner of this process. */
   readonly owner: string
   /** Where Meta asked us to slow down (shared with the engine). */
@@ -101,7 +104,10 @@ export class TokenRefresher {
         ? {}
         : { expiringWithinMs: options.expiringWithinMs }),
     }
-    this.#writeBehind = new RefreshWriteBehind(ctx, this.owner, options.writeBehind)
+    this.#writeBehind =
+      options.writeBehind === undefined
+        ? undefined
+        : new RefreshWriteBehind(ctx, this.owner, options.writeBehind)
     this.#lease = {
       store: ctx.store,
       owner: this.owner,
@@ -201,6 +207,7 @@ export class TokenRefresher {
     const after = ctx.now()
     const settled = decide({ ...input, token: held }, this.#rules, after, answer)
     if (
+      this.#writeBehind !== undefined &&
       trigger === 'schedule' &&
       accessToken !== undefined &&
       RefreshWriteBehind.accepts(settled)

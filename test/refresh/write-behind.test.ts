@@ -45,7 +45,7 @@ for (const dialect of SERVICE_DIALECTS) {
         ...rig.service.runtime.ctx,
         store: { ...counted, close: () => Promise.resolve() },
       }
-      const refresher = new TokenRefresher(ctx, { owner: 'write-behind-test' })
+      const refresher = new TokenRefresher(ctx, { owner: 'write-behind-test', writeBehind: {} })
       const engine = new RefreshEngine(ctx, refresher, { concurrency: 10, batchSize: 100 })
       const round = await engine.runOnce()
       assert.equal(round.outcomes.refreshed, N)

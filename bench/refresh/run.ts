@@ -1,20 +1,16 @@
-// Refresh engine throughput: N Instagram accounts all due, Meta (the emulator, in its own process so
+// Refresh engine throughput (measured by engine.mjs, from dist/: run `npm run build` first): N Instagram accounts all due, Meta (the emulator, in its own process so
 // its memory is not counted) adding LATENCY_MS to every refresh, concurrency C. Reports refreshes per
 // second, total time against the floor N × latency / C, the same ratio for a plain fetch loop run
 // beside it (the baseline), and the engine process's peak RSS. 127.0.0.1 only.
 //
-//   node --import tsx bench/refresh/run.ts            # N = 1,000 and 10,000
+//   npm run build && node --import tsx bench/refresh/run.ts   # N = 1,000 and 10,000
 //   BENCH_N=1000,10000,100000 node --import tsx bench/refresh/run.ts
 import { spawn } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { RefreshEngine } from '../../src/broker/refresh-scheduler.js'
-import { TokenRefresher } from '../../src/broker/refresh-token.js'
-import type { BrokerContext } from '../../src/broker/context.js'
 import { DEMO_APP, EmulatorControlClient } from '../../src/emulator/index.js'
-import { createMetaClient, emulatorBaseUrls } from '../../src/meta/index.js'
 import {
   generateKey,
   migrateToLatest,
@@ -23,7 +19,6 @@ import {
   saveToken,
   upsertAccount,
 } from '../../src/store/index.js'
-import { ChangeHub } from '../../src/broker/effects/change-hub.js'
 
 const LATENCY_MS = Number(process.env['BENCH_LATENCY_MS'] ?? 50)
 const C = Number(process.env['BENCH_CONCURRENCY'] ?? 200)
@@ -139,102 +134,7 @@ async function seed(n: number, url: string, dbPath: string, keys: string): Promi
   }
 }
 
-/** Refreshes everything due; this process holds nothing else, so its peak RSS is the engine's. */
-async function run(n: number, url: string, dbPath: string, keys: string): Promise<void> {
-  {
-    const keyring = parseKeyring(keys)
-    const store = await openStore(`sqlite:${dbPath}`)
-    const control = new EmulatorControlClient(url)
-    // Baseline: a plain loop of refresh calls with the same concurrency, on fresh tokens.
-    const baseN = Math.min(n, 10_000)
-    const baselineTokens: string[] = []
-    await pool(
-      Array.from({ length: baseN }, (_, i) => i),
-      32,
-      async () => {
-        baselineTokens.push(
-          (await control.mintToken({ appId: DEMO_APP.instagramAppId, userId: USER, kind: 'long' }))
-            .access_token,
-        )
-      },
-    )
-    const baseStart = performance.now()
-    await pool(baselineTokens, C, async (token) => {
-      const res = await fetch(
-        `${url}/graph.instagram.com/refresh_access_token?grant_type=ig_refresh_token&access_token=${encodeURIComponent(token)}`,
-      )
-      await res.text()
-    })
-    const baseMs = performance.now() - baseStart
-    baselineTokens.length = 0
-    global.gc?.()
-
-    const meta = createMetaClient({
-      flavor: 'instagram-login',
-      appId: DEMO_APP.instagramAppId,
-      appSecret: DEMO_APP.instagramAppSecret,
-      redirectUri: 'http://127.0.0.1:8787/callback',
-      baseUrls: emulatorBaseUrls(url),
-      retries: 0,
-    })
-    const ctx: BrokerContext = {
-      store,
-      keyring,
-      meta,
-      flavor: 'instagram-login',
-      scopes: undefined,
-      publicUrl: 'http://127.0.0.1:8787',
-      redirectUri: 'http://127.0.0.1:8787/callback',
-      connectStateTtlMs: 600_000,
-      callbackSecrets: [],
-      refreshOnReadWithinMs: 7 * DAY,
-      changes: new ChangeHub(),
-      now: Date.now,
-    }
-    const refresher = new TokenRefresher(ctx, { owner: 'bench', leaseMs: 600_000 })
-    const engine = new RefreshEngine(ctx, refresher, {
-      concurrency: C,
-      batchSize: 500,
-      leaseMs: 600_000,
-    })
-    global.gc?.()
-    const rssBefore = process.memoryUsage().rss
-    let peakRss = rssBefore
-    const sampler = setInterval(() => {
-      peakRss = Math.max(peakRss, process.memoryUsage().rss)
-    }, 50)
-    const start = performance.now()
-    const round = await engine.runOnce()
-    const ms = performance.now() - start
-    clearInterval(sampler)
-    global.gc?.()
-    const retainedMb = Math.round(process.memoryUsage().heapUsed / 1024 / 1024)
-    peakRss = Math.max(peakRss, process.memoryUsage().rss)
-    const floor = (n * LATENCY_MS) / C
-    const baseFloor = (baseN * LATENCY_MS) / C
-    const refreshed = round.outcomes.refreshed ?? 0
-    if (refreshed !== n)
-      throw new Error(`only ${refreshed} of ${n} refreshed: ${JSON.stringify(round.outcomes)}`)
-    const line = {
-      n,
-      concurrency: C,
-      latency_ms: LATENCY_MS,
-      refreshes_per_s: Math.round((n / ms) * 1000),
-      total_s: +(ms / 1000).toFixed(2),
-      floor_s: +(floor / 1000).toFixed(2),
-      ratio: +(ms / floor).toFixed(3),
-      baseline_n: baseN,
-      baseline_ratio: +(baseMs / baseFloor).toFixed(3),
-      peak_rss_mb: Math.round(peakRss / 1024 / 1024),
-      heap_after_gc_mb: retainedMb,
-      rss_before_mb: Math.round(rssBefore / 1024 / 1024),
-    }
-    process.stdout.write(`${JSON.stringify(line)}\n`)
-    await store.close()
-  }
-}
-
-function child(phase: 'seed' | 'run', env: Record<string, string>): Promise<string> {
+function child(phase: 'seed' | 'baseline' | 'run', env: Record<string, string>): Promise<string> {
   return new Promise((resolve, reject) => {
     const proc = spawn(
       process.execPath,
@@ -243,9 +143,10 @@ function child(phase: 'seed' | 'run', env: Record<string, string>): Promise<stri
           ? ['--cpu-prof', `--cpu-prof-dir=${process.env['BENCH_PROFILE_DIR']}`]
           : []),
         '--expose-gc',
-        '--import',
-        'tsx',
-        new URL(import.meta.url).pathname,
+        // The measured phase runs the engine from dist/ without tsx, as production does.
+        ...(phase !== 'seed'
+          ? [new URL('engine.mjs', import.meta.url).pathname]
+          : ['--import', 'tsx', new URL(import.meta.url).pathname]),
       ],
       {
         env: { ...process.env, ...env, BENCH_PHASE: phase },
@@ -277,7 +178,7 @@ if (phase !== undefined) {
     process.env['BENCH_DB'] ?? '',
     process.env['BENCH_KEYS'] ?? '',
   ] as const
-  await (phase === 'seed' ? seed(...args) : run(...args))
+  await seed(...args)
 } else {
   process.stdout.write(
     `refresh engine, ${LATENCY_MS} ms Meta latency, concurrency ${C} (floor = N × latency / C)\n`,
@@ -293,8 +194,12 @@ if (phase !== undefined) {
         BENCH_KEYS: generateKey('bench'),
       }
       const seeded = JSON.parse(await child('seed', env)) as { seed_s: number }
-      const result = JSON.parse(await child('run', env)) as Record<string, unknown>
-      process.stdout.write(`${JSON.stringify({ ...result, seed_s: seeded.seed_s })}\n`)
+      const base = JSON.parse(await child('baseline', env)) as { baseline_ratio: number }
+      const result = JSON.parse(await child('run', env)) as { ratio: number }
+      const ratioToBaseline = +(result.ratio / base.baseline_ratio).toFixed(2)
+      process.stdout.write(
+        `${JSON.stringify({ ...result, ...base, ratio_to_baseline: ratioToBaseline, seed_s: seeded.seed_s })}\n`,
+      )
     } catch (error) {
       process.stdout.write(
         `${JSON.stringify({ n, error: error instanceof Error ? error.message.slice(0, 300) : String(error) })}\n`,

@@ -117,6 +117,17 @@ export class FeedPublisher {
     return entry?.copy
   }
 
+  /**
+   * The copy in memory when it is fresh and good, without any I/O: the lean HTTP path answers
+   * from it synchronously and hands everything else (a miss, an expired or stale copy) to
+   * {@link read}. Shares the cache, so a change dropped through the hub is never peeked.
+   * @param feedId - the public id from the URL
+   */
+  peek(feedId: string): FeedCopy | undefined {
+    const copy = this.#cache.get(feedId)?.copy
+    return copy === undefined || copy.stale ? undefined : copy
+  }
+
   #forget(change: Change): void {
     if (change.kind === 'feed') this.#cache.delete(change.feedId)
     else if (change.kind === 'account') {

@@ -69,10 +69,23 @@ export async function applyDecision(
     return { outcome: decision.outcome, token, ...error }
   } catch (caught) {
     if (!(caught instanceof Fenced)) throw caught
-    const latest = await getTokenById(ctx.store, input.row.id)
-    if (latest === undefined) return { outcome: 'skipped' }
-    return { outcome: latest.version === input.row.version ? 'skipped' : 'joined', token: latest }
+    return fencedOut(ctx, input.row)
   }
+}
+
+/**
+ * The result of a refresh whose write found the fence gone: `joined` when someone stored a newer
+ * token (it is the refresh asked for), `skipped` when the lease was lost with the token unchanged.
+ * @param ctx - the store
+ * @param row - the row as leased
+ */
+export async function fencedOut(
+  ctx: Pick<BrokerContext, 'store'>,
+  row: TokenRow,
+): Promise<RefreshResult> {
+  const latest = await getTokenById(ctx.store, row.id)
+  if (latest === undefined) return { outcome: 'skipped' }
+  return { outcome: latest.version === row.version ? 'skipped' : 'joined', token: latest }
 }
 
 /** The token row's own write, fenced: throws {@link Fenced} when the lease is not ours. */

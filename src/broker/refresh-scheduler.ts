@@ -1,5 +1,5 @@
-import { claimDueTokens, releaseLease } from '../store/index.js'
-import type { TokenRow } from '../store/index.js'
+import { accountsOfTokens, claimDueTokens, releaseLease } from '../store/index.js'
+import type { AccountRow, TokenRow } from '../store/index.js'
 import type { BrokerContext } from './context.js'
 import type { RefreshOutcome, TokenRefresher } from './refresh-token.js'
 import { RoundLoop } from './round-loop.js'
@@ -102,7 +102,8 @@ export class RefreshEngine {
     const batchSize = Math.min(500, Math.max(1, this.#options.batchSize ?? 100))
     const leaseMs = this.#options.leaseMs ?? 120_000
     const outcomes: Partial<Record<RefreshOutcome, number>> = {}
-    const queue: TokenRow[] = []
+    // Each token with its account, read for the whole batch in one query at claim time.
+    const queue: { readonly row: TokenRow; readonly account: AccountRow | undefined }[] = []
     const active = new Set<Promise<void>>()
     // A row whose lease ran out while it waited in the queue can be claimed again by this very
     // engine: the copy still queued or in flight is enough (it renews the lease before calling Meta).
@@ -123,15 +124,16 @@ export class RefreshEngine {
       })
       claimed += rows.length
       if (rows.length === 0) state.exhausted = true
+      const accounts = await accountsOfTokens(this.#ctx.store, rows)
       for (const row of rows) {
         if (pending.has(row.id)) continue
         pending.add(row.id)
-        queue.push(row)
+        queue.push({ row, account: accounts.get(row.account_id) })
       }
     }
-    const work = (row: TokenRow) => {
+    const work = ({ row, account }: (typeof queue)[number]) => {
       const task = this.#refresher
-        .processClaimed(row)
+        .processClaimed(row, 'schedule', { account })
         .then(
           (result) => {
             outcomes[result.outcome] = (outcomes[result.outcome] ?? 0) + 1
@@ -164,8 +166,8 @@ export class RefreshEngine {
         if (queue.length === 0) await claim
       }
       while (active.size < concurrency && queue.length > 0 && !this.#isStopping()) {
-        const row = queue.shift()
-        if (row !== undefined) work(row)
+        const next = queue.shift()
+        if (next !== undefined) work(next)
       }
       if (queue.length === 0 && state.exhausted && state.claiming === undefined) break
       const waits: Promise<unknown>[] = [...active]
@@ -175,7 +177,7 @@ export class RefreshEngine {
     }
     await state.claiming?.catch(() => undefined)
     let released = 0
-    for (const row of queue.splice(0)) {
+    for (const { row } of queue.splice(0)) {
       if (await releaseLease(this.#ctx.store, { tokenId: row.id, owner: this.#refresher.owner })) {
         released++
       }

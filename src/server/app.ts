@@ -43,6 +43,8 @@ import { dashboardRoutes } from './dashboard/routes.js'
 import type { PasswordHash } from './dashboard/password.js'
 import { registerOpenApi } from './openapi.js'
 import { publicFeedRoutes } from './routes/feeds.js'
+import { leanFeedPath, leanServerFactory } from './feed-lean-path.js'
+import type { LeanHandler } from './feed-lean-path.js'
 
 /** Everything {@link buildApp} wires together. */
 export interface AppOptions {
@@ -96,6 +98,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const metrics = options.metrics ?? createMetrics()
   const publicUrl = new URL(ctx.publicUrl)
   const connections = { ...CONNECTION_DEFAULTS, ...options.connections }
+  // Filled once the feed publisher exists; until then every request goes to Fastify.
+  const lean: { feeds?: LeanHandler } = {}
   const app = Fastify({
     ...(options.logger === undefined
       ? { logger: loggerOptions(options.logLevel ?? 'info', options.logStream) }
@@ -109,6 +113,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     routerOptions: { ignoreTrailingSlash: true },
     // Unknown query or body fields are an error (400), not silently dropped.
     ajv: { customOptions: { removeAdditional: false } },
+    // The public feed's lean path answers fresh cached copies before Fastify (feed-lean-path.ts).
+    serverFactory: leanServerFactory(() => lean.feeds),
   })
 
   // Past the cap Node closes new sockets at once, before reading a byte.
@@ -259,6 +265,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const defaultItems = options.feeds?.defaultItems ?? 12
   apiRoutes(app, { ctx, tokens, keyCacheMs: 5_000, feeds: { publisher, defaultItems } })
   publicFeedRoutes(app, { publisher })
+  lean.feeds = leanFeedPath(publisher, metrics)
   dashboardRoutes(app, {
     ctx,
     tokens,

@@ -37,6 +37,7 @@ export {
   parseLeaseOwner,
   releaseLeasesOf,
 } from './lease-owner.js'
+export * from './token-refresh-batch.js'
 export * from './webhook-subscriber-repository.js'
 export * from './webhook-delivery-repository.js'
 export * from './feed-repository.js'

@@ -6,8 +6,9 @@ import { newId } from './ids.js'
 import { checkInstant, pageLimit } from './paging.js'
 import { redactSecrets } from './redact.js'
 import { invalidArgument } from './store-error.js'
-import { TOKEN_KINDS } from './tables/tokens.table.js'
 import type { TokenKind, TokenRow } from './tables/tokens.table.js'
+import { checkKind, checkOptionalInstant, checkTokenValue, checkVersion } from './token-checks.js'
+import { storeRefreshedTokens } from './token-refresh-batch.js'
 import { checkLeaseOwner } from './lease-owner.js'
 
 /**
@@ -62,32 +63,6 @@ export interface SaveTokenInput {
   readonly expectedVersion: number | null | 'any'
   /** Epoch ms. */
   readonly now: number
-}
-
-function checkKind(kind: string): TokenKind {
-  if (!(TOKEN_KINDS as readonly string[]).includes(kind)) {
-    throw invalidArgument(`"kind" must be one of ${TOKEN_KINDS.join(', ')}`)
-  }
-  return kind as TokenKind
-}
-
-function checkTokenValue(accessToken: string): string {
-  if (typeof accessToken !== 'string' || accessToken.length === 0 || accessToken.length > 4096) {
-    throw invalidArgument('"accessToken" must be a non-empty string of at most 4096 characters')
-  }
-  return accessToken
-}
-
-function checkOptionalInstant(name: string, value: number | null): number | null {
-  return value === null ? null : checkInstant(name, value)
-}
-
-function checkVersion(value: number | null | 'any'): number | null | 'any' {
-  if (value === null || value === 'any') return value
-  if (!Number.isSafeInteger(value) || value < 1) {
-    throw invalidArgument('"expectedVersion" must be a positive integer, null or "any"')
-  }
-  return value
 }
 
 /**
@@ -295,30 +270,9 @@ export async function recordRefreshSuccess(
   if (row.lease_owner !== owner) {
     return { saved: false, reason: 'lease_lost', currentVersion: row.version }
   }
-  const sealed = keyring.seal(accessToken, tokenAad(row))
-  const updated = await store.db
-    .updateTable('tokens')
-    .set({
-      ciphertext: sealed.ciphertext,
-      key_id: sealed.keyId,
-      version: sql<number>`version + 1`,
-      issued_at: issuedAt,
-      expires_at: expiresAt,
-      refreshed_at: now,
-      next_refresh_at: nextRefreshAt,
-      lease_owner: null,
-      lease_until: null,
-      attempts: 0,
-      last_error_code: null,
-      last_error_message: null,
-      last_error_at: null,
-      updated_at: now,
-    })
-    .where('id', '=', row.id)
-    .where('version', '=', row.version)
-    .where('lease_owner', '=', owner)
-    .returningAll()
-    .executeTakeFirst()
+  const [updated] = await storeRefreshedTokens(store, keyring, [
+    { row, owner, accessToken, issuedAt, expiresAt, nextRefreshAt, now },
+  ])
   if (updated !== undefined) return { saved: true, token: updated }
   const current = await getTokenById(store, row.id)
   if (current !== undefined && current.version === row.version) {

@@ -142,7 +142,12 @@ export async function subscribersFor(
     .limit(1000)
     .execute()
   if (eventType === '*') return rows
-  return rows.filter((r) => r.events === '*' || r.events.split(',').includes(eventType))
+  return rows.filter((r) => wantsEvent(r, eventType))
+}
+
+/** Whether a subscriber wants an event type (its list, or `*`). */
+export function wantsEvent(subscriber: Pick<WebhookSubscriberRow, 'events'>, eventType: string) {
+  return subscriber.events === '*' || subscriber.events.split(',').includes(eventType)
 }
 
 /**

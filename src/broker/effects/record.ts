@@ -1,5 +1,10 @@
-import { appendEvent, enqueueWebhookDeliveries, subscribersFor } from '../../store/index.js'
-import type { StoreContext } from '../../store/index.js'
+import {
+  appendEvent,
+  enqueueWebhookDeliveries,
+  subscribersFor,
+  wantsEvent,
+} from '../../store/index.js'
+import type { StoreContext, WebhookSubscriberRow } from '../../store/index.js'
 import { webhookEventBody } from '../webhooks/webhook-events.js'
 import type { Effect } from './vocabulary.js'
 
@@ -7,9 +12,16 @@ import type { Effect } from './vocabulary.js'
  * The outbox: writes an effect's event row and one webhook delivery per interested subscriber,
  * both through `store` — pass the caller's transaction, so the change, its event and its
  * webhooks commit together or not at all.
+ * @param subscribers - every enabled subscriber, read once in the same transaction by a caller
+ *   recording many effects (the refresh engine's batch); otherwise they are read here
  * @returns the event id (the same id is the webhook payload's `id`)
  */
-export async function record(store: StoreContext, effect: Effect, now: number): Promise<string> {
+export async function record(
+  store: StoreContext,
+  effect: Effect,
+  now: number,
+  subscribers?: readonly WebhookSubscriberRow[],
+): Promise<string> {
   const event = await appendEvent(store, {
     type: effect.type,
     accountId: effect.account.id,
@@ -17,13 +29,16 @@ export async function record(store: StoreContext, effect: Effect, now: number): 
     detail: effect.data ?? {},
     now,
   })
-  const subscribers = await subscribersFor(store, effect.type)
-  if (subscribers.length > 0) {
+  const interested =
+    subscribers === undefined
+      ? await subscribersFor(store, effect.type)
+      : subscribers.filter((s) => wantsEvent(s, effect.type))
+  if (interested.length > 0) {
     const body = webhookEventBody(event.id, effect.type, effect.account, effect.data ?? {}, now)
     await enqueueWebhookDeliveries(store, {
       eventType: effect.type,
       payload: JSON.stringify(body),
-      subscriberIds: subscribers.map((s) => s.id),
+      subscriberIds: interested.map((s) => s.id),
       now,
     })
   }

@@ -1,5 +1,5 @@
 import { announceChanges } from '../../store/index.js'
-import type { StoreChange, StoreContext } from '../../store/index.js'
+import type { StoreChange, StoreContext, WebhookSubscriberRow } from '../../store/index.js'
 import type { Change, ChangeHub } from './change-hub.js'
 import { record } from './record.js'
 import type { Effect } from './vocabulary.js'
@@ -8,8 +8,11 @@ import type { Effect } from './vocabulary.js'
 export interface UnitOfWork {
   /** The transaction: pass it to every repository call of the use case. */
   readonly store: StoreContext
-  /** Records an effect (event + webhooks) in this transaction; its account is invalidated after commit. */
-  record(effect: Effect): Promise<string>
+  /**
+   * Records an effect (event + webhooks) in this transaction; its account is invalidated after
+   * commit. `subscribers`: see `record`.
+   */
+  record(effect: Effect, subscribers?: readonly WebhookSubscriberRow[]): Promise<string>
   /** Another change to publish after commit (an API key, a feed). */
   invalidate(change: Change): void
 }
@@ -29,9 +32,9 @@ export async function inTransaction<T>(
     const store: StoreContext = { db: trx, dialect: ctx.store.dialect }
     const result = await work({
       store,
-      async record(effect) {
+      async record(effect, subscribers) {
         changes.push({ kind: 'account', accountId: effect.account.id })
-        return record(store, effect, ctx.now())
+        return record(store, effect, ctx.now(), subscribers)
       },
       invalidate(change) {
         changes.push(change)

@@ -323,8 +323,8 @@ function allowOrigin(
   return true
 }
 
-/** RFC 9110 If-None-Match: a list of (possibly weak) tags, or `*`. */
-function matches(header: string | undefined, etag: string): boolean {
+/** RFC 9110 If-None-Match: a list of (possibly weak) tags, or `*` (also read by the lean path). */
+export function matches(header: string | undefined, etag: string): boolean {
   if (header === undefined) return false
   if (header.trim() === '*') return true
   return header.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag)

@@ -21,6 +21,7 @@ import { registerApiInstagramRoutes } from './routes/api-instagram-com.js'
 import { registerDialogRoutes } from './routes/dialogs.js'
 import { registerGraphFacebookRoutes } from './routes/graph-facebook-com.js'
 import { registerGraphInstagramRoutes } from './routes/graph-instagram-com.js'
+import { registerPlaceholderMedia } from './routes/placeholder-media.js'
 import { DEFAULT_TEST_USERS, DEMO_APP, HOSTILE_TEST_USER } from './seed.js'
 import { EmulatorState } from './state.js'
 import type { EmulatorApp, EmulatorConfig, EmulatorUserInput } from './types.js'
@@ -307,6 +308,7 @@ export async function buildEmulatorApp(
   await app.register(
     (child, _opts, done) => {
       registerControlRoutes(child, ctx)
+      registerPlaceholderMedia(child, ctx)
       done()
     },
     { prefix: '/_emulator' },

@@ -10,6 +10,16 @@ function mediaId(ownerId: string, n: number): string {
   return '179' + (digest.readBigUInt64BE(0) % 10n ** 14n).toString().padStart(14, '0')
 }
 
+/**
+ * Where a media object's picture is: the emulator's own placeholder image (routes/placeholder-
+ * media.ts), so pages showing a feed have images offline. Stored as a path; a Graph answer makes
+ * it absolute with the origin the caller reached the emulator at. The emulator has no video: a
+ * video's `media_url` and `thumbnail_url` both name its placeholder image.
+ */
+export function placeholderPath(mediaId: string): string {
+  return `/_emulator/media/${mediaId}.svg`
+}
+
 /** Meta writes timestamps as `2025-06-01T12:00:00+0000`. */
 export function metaTimestamp(ms: number): string {
   return new Date(ms).toISOString().replace(/\.\d{3}Z$/, '+0000')
@@ -38,14 +48,14 @@ export function generateMedia(
       ownerId,
       mediaType,
       caption: `Post ${count - i} by ${username}`,
-      mediaUrl: `https://scontent.cdninstagram.com/emulator/${id}.${mediaType === 'VIDEO' ? 'mp4' : 'jpg'}`,
+      mediaUrl: placeholderPath(id),
       permalink: `https://www.instagram.com/p/${shortcode}/`,
       timestamp,
       likeCount: (i * 37) % 500,
       commentsCount: (i * 7) % 40,
     }
     if (mediaType === 'VIDEO') {
-      media.thumbnailUrl = `https://scontent.cdninstagram.com/emulator/${id}-thumb.jpg`
+      media.thumbnailUrl = placeholderPath(id)
     }
     if (mediaType === 'CAROUSEL_ALBUM') {
       media.children = []
@@ -56,14 +66,14 @@ export function generateMedia(
           id: childId,
           ownerId,
           mediaType: childType,
-          mediaUrl: `https://scontent.cdninstagram.com/emulator/${childId}.${childType === 'VIDEO' ? 'mp4' : 'jpg'}`,
+          mediaUrl: placeholderPath(childId),
           permalink: `https://www.instagram.com/p/${shortcode}/`,
           timestamp,
           likeCount: 0,
           commentsCount: 0,
         }
         if (childType === 'VIDEO') {
-          child.thumbnailUrl = `https://scontent.cdninstagram.com/emulator/${childId}-thumb.jpg`
+          child.thumbnailUrl = placeholderPath(childId)
         }
         media.children.push(childId)
         all.push(child)

@@ -172,7 +172,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   })
 
   app.setErrorHandler((error, request, reply) => {
-    const { failure, status } = toHttpFailure(error)
+    const schema = request.routeOptions.schema as Readonly<Record<string, unknown>> | undefined
+    const { failure, status } = toHttpFailure(error, schema)
     if (failure.code === 'internal') request.log.error({ err: error }, 'request failed')
     if (failure.retryAfterSeconds !== undefined) {
       void reply.header('retry-after', String(Math.ceil(failure.retryAfterSeconds)))

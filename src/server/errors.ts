@@ -2,6 +2,8 @@ import type { FastifyReply } from 'fastify'
 import { ServiceError } from '../broker/service-error.js'
 import type { ServiceErrorCode } from '../broker/service-error.js'
 import { IGB_STORE_BUSY, StoreError } from '../broker/types.js'
+import { validationMessage } from './validation-message.js'
+import type { AjvIssue } from './validation-message.js'
 
 /** The HTTP status of each domain error code: the one mapping of the HTTP edge. */
 export const HTTP_STATUS: Readonly<Record<ServiceErrorCode, number>> = Object.freeze({
@@ -51,14 +53,19 @@ export function sendError(reply: FastifyReply, error: ServiceError): FastifyRepl
 }
 
 /**
- * Any thrown value as a domain error for the HTTP edge: a `ServiceError` as is; Fastify's own
- * 4xx (validation, body limits, rate limit) with its status kept; everything else `internal`
+ * Any thrown value as a domain error for the HTTP edge: a `ServiceError` as is; a validation
+ * failure in words that name the field (`routeSchema` lets them name its bounds); Fastify's own
+ * 4xx (body limits, rate limit) with its status kept; everything else `internal`
  * (the caller logs it; its message is never shown).
  */
-export function toHttpFailure(error: unknown): { failure: ServiceError; status: number } {
+export function toHttpFailure(
+  error: unknown,
+  routeSchema?: Readonly<Record<string, unknown>>,
+): { failure: ServiceError; status: number } {
   if (error instanceof ServiceError) return { failure: error, status: httpStatusOf(error) }
   if (isValidationError(error)) {
-    const failure = new ServiceError('invalid_request', error.message)
+    const message = validationMessage(error.validation, error.validationContext, routeSchema)
+    const failure = new ServiceError('invalid_request', message)
     return { failure, status: httpStatusOf(failure) }
   }
   if (error instanceof StoreError && error.code === IGB_STORE_BUSY) {
@@ -78,8 +85,10 @@ export function toHttpFailure(error: unknown): { failure: ServiceError; status: 
   return { failure, status: httpStatusOf(failure) }
 }
 
-function isValidationError(error: unknown): error is Error {
-  return error instanceof Error && 'validation' in error
+function isValidationError(
+  error: unknown,
+): error is Error & { validation: readonly AjvIssue[]; validationContext?: string } {
+  return error instanceof Error && Array.isArray((error as { validation?: unknown }).validation)
 }
 
 function hasStatus(error: unknown): error is Error & { statusCode: number } {

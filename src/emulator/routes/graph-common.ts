@@ -123,21 +123,29 @@ export function fieldsOf(query: Record<string, string | undefined>, fallback: st
   return parseFields(raw === undefined || raw === '' ? fallback : raw)
 }
 
+/** The origin the caller reached the emulator at, e.g. `http://127.0.0.1:8788`. */
+export function requestOrigin(req: FastifyRequest): string {
+  return `${req.protocol}://${req.headers.host ?? '127.0.0.1'}`
+}
+
 /** Renders a media node for either Graph host. */
 export function mediaNode(
   state: EmulatorState,
   media: EmulatorMedia,
   specs: FieldSpec[],
-  opts: { nodeType: string; counts: boolean },
+  opts: { nodeType: string; counts: boolean; origin: string },
 ): Record<string, unknown> {
   const owner = state.igUser(media.ownerId)
+  // Stored paths (placeholder images) become absolute; URLs from an older snapshot stay as is.
+  const absolute = (url: string | undefined): string | undefined =>
+    url?.startsWith('/') === true ? `${opts.origin}${url}` : url
   return renderFields(specs, opts.nodeType, {
     id: () => media.id,
     caption: () => media.caption,
     media_type: () => media.mediaType,
-    media_url: () => media.mediaUrl,
+    media_url: () => absolute(media.mediaUrl),
     permalink: () => media.permalink,
-    thumbnail_url: () => media.thumbnailUrl,
+    thumbnail_url: () => absolute(media.thumbnailUrl),
     timestamp: () => media.timestamp,
     username: () => owner?.username,
     media_product_type: opts.counts ? () => 'FEED' : undefined,
@@ -196,7 +204,7 @@ export function pageOf<T extends { id: string }>(
   const last = slice.at(-1)
   if (!first || !last) return { data: [] }
   const info = infoOf(req)
-  const base = `${req.protocol}://${req.headers.host ?? '127.0.0.1'}/${info.host ?? ''}${info.path}`
+  const base = `${requestOrigin(req)}/${info.host ?? ''}${info.path}`
   const link = (key: 'after' | 'before', cursor: string): string => {
     const params = new URLSearchParams()
     for (const [k, v] of Object.entries(query)) {

@@ -20,6 +20,7 @@ import {
   pageOf,
   queryOf,
   readToken,
+  requestOrigin,
   unknownPath,
 } from './graph-common.js'
 
@@ -311,7 +312,7 @@ function graphRead(ctx: EmulatorContext, req: FastifyRequest, reply: FastifyRepl
   const media = igUser ? undefined : state.media.get(id)
   if (!igUser && (!media || !igIds.has(media.ownerId))) throw unsupportedGet(id)
   if (!rec.scopes.includes('instagram_basic')) throw noPermission()
-  const opts = { nodeType: 'IGMedia', counts: true }
+  const opts = { nodeType: 'IGMedia', counts: true, origin: requestOrigin(req) }
   if (igUser) {
     if (edge === undefined)
       return answer(ctx, reply, rec, fbInstagramUserNode(igUser, fieldsOf(q, 'id')), igUser.id)

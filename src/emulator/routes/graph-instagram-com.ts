@@ -17,6 +17,7 @@ import {
   pageOf,
   queryOf,
   readToken,
+  requestOrigin,
   unknownPath,
 } from './graph-common.js'
 
@@ -161,7 +162,7 @@ function graphRead(ctx: EmulatorContext, req: FastifyRequest, reply: FastifyRepl
   const media = isSelf ? undefined : state.media.get(id)
   if (!isSelf && media?.ownerId !== user.id) throw unsupportedGet(id)
   const counts = rec.flavor === 'instagram-login'
-  const opts = { nodeType: 'Media', counts }
+  const opts = { nodeType: 'Media', counts, origin: requestOrigin(req) }
   const edge = s[1]
   if (isSelf) {
     if (edge === undefined) return answer(ctx, reply, rec, userNode(rec, user, q))

@@ -69,6 +69,8 @@ const apiErrors = {
   404: errorSchema,
   429: errorSchema,
 }
+// A list has nothing to be missing: no 404.
+const { 404: _notFound, ...listErrors } = apiErrors
 const tokenErrors = { ...apiErrors, 409: errorSchema, 502: errorSchema }
 const documented = { tags: ['accounts'], security: [{ apiKey: [] }] }
 
@@ -134,7 +136,7 @@ export function apiRoutes(
                 },
                 required: ['data', 'next_cursor'],
               },
-              ...apiErrors,
+              ...listErrors,
             },
           },
         },
@@ -159,7 +161,7 @@ export function apiRoutes(
       api.get<{ Params: { id: string } }>(
         '/accounts/:id',
         {
-          config: { rateLimit: {}, scope: ACCOUNT_READERS },
+          config: { rateLimit: {}, scope: ACCOUNT_READERS, errors: ['not_found'] },
           schema: {
             ...documented,
             summary: 'Read an account',
@@ -180,7 +182,17 @@ export function apiRoutes(
       api.get<{ Params: { id: string } }>(
         '/accounts/:id/token',
         {
-          config: { rateLimit: {}, scope: 'tokens:read' },
+          config: {
+            rateLimit: {},
+            scope: 'tokens:read',
+            errors: [
+              'not_found',
+              'needs_reauth',
+              'account_inactive',
+              'meta_error',
+              'meta_unreachable',
+            ],
+          },
           schema: {
             ...documented,
             summary: 'Get a valid token',
@@ -223,7 +235,17 @@ export function apiRoutes(
       api.post<{ Params: { id: string } }>(
         '/accounts/:id/refresh',
         {
-          config: { rateLimit: {}, scope: ['tokens:read', 'accounts:manage'] },
+          config: {
+            rateLimit: {},
+            scope: ['tokens:read', 'accounts:manage'],
+            errors: [
+              'not_found',
+              'needs_reauth',
+              'account_inactive',
+              'meta_error',
+              'meta_unreachable',
+            ],
+          },
           schema: {
             ...documented,
             summary: 'Refresh the token now',
@@ -245,7 +267,7 @@ export function apiRoutes(
       api.delete<{ Params: { id: string } }>(
         '/accounts/:id',
         {
-          config: { rateLimit: {}, scope: 'accounts:manage' },
+          config: { rateLimit: {}, scope: 'accounts:manage', errors: ['not_found'] },
           schema: {
             ...documented,
             summary: 'Disconnect an account',

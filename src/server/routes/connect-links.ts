@@ -99,7 +99,7 @@ export function connectLinkApiRoutes(app: FastifyInstance, deps: { ctx: BrokerCo
       api.post<{ Body: CreateBody }>(
         '/',
         {
-          config: { rateLimit: {}, scope: 'links:manage' },
+          config: { rateLimit: {}, scope: 'links:manage', errors: ['return_to_refused'] },
           schema: {
             ...documented,
             summary: 'Create a connect link; its url (with the secret) is shown only here',
@@ -171,7 +171,7 @@ export function connectLinkApiRoutes(app: FastifyInstance, deps: { ctx: BrokerCo
       api.delete<{ Params: { id: string } }>(
         '/:id',
         {
-          config: { rateLimit: {}, scope: 'links:manage' },
+          config: { rateLimit: {}, scope: 'links:manage', errors: ['not_found', 'link_used'] },
           schema: {
             ...documented,
             summary: 'Cancel a link (404 unknown, 409 already used)',

@@ -100,6 +100,7 @@ export function publicFeedRoutes(app: FastifyInstance, deps: { publisher: FeedPu
       logLevel: 'warn',
       // The hottest public route: helmet's dozen headers are replaced by the few a JSON body needs.
       helmet: false,
+      config: { errors: ['not_found', 'meta_error', 'meta_unreachable'] },
       schema: {
         tags: ['public feeds'],
         summary: 'Read a public feed',
@@ -183,13 +184,18 @@ export function feedApiRoutes(
     404: errorSchema,
     429: errorSchema,
   }
+  const { 404: _notFound, ...listErrors } = errors
 
   api.post<{
     Body: { account_id: string; limit?: number; allowed_origins?: string[]; label?: string }
   }>(
     '/feeds',
     {
-      config: { rateLimit: {}, scope: 'accounts:manage' },
+      config: {
+        rateLimit: {},
+        scope: 'accounts:manage',
+        errors: ['not_found', 'account_inactive'],
+      },
       schema: {
         tags: ['feeds'],
         summary: 'Publish a feed',
@@ -255,7 +261,8 @@ export function feedApiRoutes(
             properties: { data: { type: 'array', items: feedViewSchema } },
             required: ['data'],
           },
-          ...errors,
+          // A list has nothing to be missing: no 404.
+          ...listErrors,
         },
       },
     },
@@ -271,7 +278,7 @@ export function feedApiRoutes(
   api.get<{ Params: { id: string } }>(
     '/feeds/:id',
     {
-      config: { rateLimit: {}, scope: 'accounts:manage' },
+      config: { rateLimit: {}, scope: 'accounts:manage', errors: ['not_found'] },
       schema: {
         tags: ['feeds'],
         summary: 'Read a feed’s settings',
@@ -290,7 +297,7 @@ export function feedApiRoutes(
   api.delete<{ Params: { id: string } }>(
     '/feeds/:id',
     {
-      config: { rateLimit: {}, scope: 'accounts:manage' },
+      config: { rateLimit: {}, scope: 'accounts:manage', errors: ['not_found'] },
       schema: {
         tags: ['feeds'],
         summary: 'Unpublish a feed',

@@ -3,6 +3,7 @@ import type { BrokerContext } from '../../broker/context.js'
 import { GraphProxy } from '../../broker/graph-proxy.js'
 import type { TokenService } from '../../broker/token-service.js'
 import { ServiceError } from '../../broker/service-error.js'
+import type { ServiceErrorCode } from '../../broker/service-error.js'
 import { apiKeyGuard } from '../api-key-guard.js'
 
 const params = {
@@ -38,6 +39,15 @@ const documented = {
   // would rewrite Meta's numeric error code as a string).
 }
 
+// igtoken's own refusals before Meta is called; Meta's answers pass through with their status.
+const PROXY_ERRORS: readonly ServiceErrorCode[] = [
+  'not_found',
+  'graph_path_forbidden',
+  'needs_reauth',
+  'account_inactive',
+  'meta_unreachable',
+]
+
 const description =
   'Forwards the call to the account’s Graph host (graph.instagram.com or graph.facebook.com, the configured version) with its token, and answers Meta’s status, body and usage headers. Only the account’s own objects: `me`, its user id, its media. Meta’s errors keep their body, with `error.igtoken` = `{code, action, hint}`. `429` with `Retry-After` when Meta’s budget is nearly used.'
 
@@ -63,7 +73,7 @@ export function graphProxyRoutes(
       api.get(
         '/accounts/:id/graph/*',
         {
-          config: { rateLimit: {}, scope: 'graph:read' },
+          config: { rateLimit: {}, scope: 'graph:read', errors: PROXY_ERRORS },
           schema: { ...documented, summary: 'Read through the Graph proxy', description },
         },
         handler,
@@ -71,7 +81,7 @@ export function graphProxyRoutes(
       api.post(
         '/accounts/:id/graph/*',
         {
-          config: { rateLimit: {}, scope: 'graph:write' },
+          config: { rateLimit: {}, scope: 'graph:write', errors: PROXY_ERRORS },
           schema: {
             ...documented,
             summary: 'Write through the Graph proxy',
@@ -84,7 +94,7 @@ export function graphProxyRoutes(
       api.delete(
         '/accounts/:id/graph/*',
         {
-          config: { rateLimit: {}, scope: 'graph:write' },
+          config: { rateLimit: {}, scope: 'graph:write', errors: PROXY_ERRORS },
           schema: { ...documented, summary: 'Delete through the Graph proxy', description },
         },
         handler,

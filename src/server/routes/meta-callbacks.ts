@@ -7,6 +7,7 @@ import type { Metrics } from '../plugins/metrics.js'
 import { sendError } from '../errors.js'
 import { sendFailure, wantsJson } from '../respond.js'
 import { renderPage } from '../views.js'
+import { shortTime } from '../dashboard/format.js'
 
 const STATUS_TEXT: Readonly<Record<string, string>> = {
   received: 'Received, in progress',
@@ -83,7 +84,9 @@ export function metaCallbackRoutes(
           request: { confirmationCode: found.confirmation_code, status: found.status },
           statusText: STATUS_TEXT[found.status] ?? found.status,
           requestedIso: requested,
+          requestedText: shortTime(found.requested_at),
           completedIso: completed,
+          completedText: shortTime(found.completed_at),
         }),
       )
     },

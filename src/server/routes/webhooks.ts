@@ -77,6 +77,7 @@ export function webhookRoutes(
         {
           config: { rateLimit: {}, scope: 'webhooks:manage' },
           schema: {
+            summary: 'Add a webhook subscriber (its secret signs every delivery)',
             body: {
               type: 'object',
               properties: {
@@ -110,13 +111,26 @@ export function webhookRoutes(
         },
       )
 
-      api.get('/', { config: { rateLimit: {}, scope: 'webhooks:manage' } }, async () => ({
-        data: (await listWebhookSubscribers(ctx)).map(webhookSubscriberView),
-      }))
+      api.get(
+        '/',
+        {
+          config: { rateLimit: {}, scope: 'webhooks:manage' },
+          schema: { summary: 'List webhook subscribers' },
+        },
+        async () => ({
+          data: (await listWebhookSubscribers(ctx)).map(webhookSubscriberView),
+        }),
+      )
 
       api.get<{ Params: { id: string } }>(
         '/:id/deliveries',
-        { config: { rateLimit: {}, scope: 'webhooks:manage' }, schema: { params: idParams } },
+        {
+          config: { rateLimit: {}, scope: 'webhooks:manage', errors: ['not_found'] },
+          schema: {
+            summary: 'List a subscriber’s latest deliveries (up to 100, newest first)',
+            params: idParams,
+          },
+        },
         async (request) => {
           const subscriber = await getWebhookSubscriber(ctx, request.params.id)
           if (subscriber === undefined) {
@@ -129,7 +143,10 @@ export function webhookRoutes(
 
       api.delete<{ Params: { id: string } }>(
         '/:id',
-        { config: { rateLimit: {}, scope: 'webhooks:manage' }, schema: { params: idParams } },
+        {
+          config: { rateLimit: {}, scope: 'webhooks:manage', errors: ['not_found'] },
+          schema: { summary: 'Remove a subscriber', params: idParams },
+        },
         async (request, reply) => {
           if (!(await removeWebhookSubscriber(ctx, request.params.id))) {
             throw new ServiceError('not_found', 'no webhook subscriber has this id')

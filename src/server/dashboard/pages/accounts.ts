@@ -13,7 +13,7 @@ import { ACCOUNT_STATUSES } from '../../../broker/types.js'
 import type { AccountRow, AccountStatus, EventRecord, TokenRow } from '../../../broker/types.js'
 import { DASHBOARD_PATH, sendPage } from '../context.js'
 import type { DashboardDeps } from '../context.js'
-import { isoTime, relativeTime, shortTime } from '../format.js'
+import { isoTime, relativeTime, shortTime, shownValue } from '../format.js'
 import { feedRowView } from './feeds.js'
 import { getFlavor } from '../../../meta/index.js'
 import type { FlavorName } from '../../../meta/index.js'
@@ -64,9 +64,8 @@ function eventView(event: EventRecord) {
     type: event.type,
     whenIso: isoTime(event.createdAt),
     whenText: shortTime(event.createdAt),
-    detail: Object.entries(event.detail)
-      .map(([key, value]) => `${key}: ${String(value)}`)
-      .join(', '),
+    // Each detail with times as `<time>` (the view joins them with commas).
+    details: Object.entries(event.detail).map(([key, value]) => ({ key, ...shownValue(value) })),
   }
 }
 

@@ -5,7 +5,7 @@ import { listAccounts } from '../../../broker/read/accounts.js'
 import { listDeletionRequests } from '../../../broker/read/deletions.js'
 import { sendPage } from '../context.js'
 import type { DashboardDeps } from '../context.js'
-import { shortTime } from '../format.js'
+import { isoTime, shortTime } from '../format.js'
 
 /**
  * Data-deletion requests: Meta's (from the signed callback) and those people send by e-mail, which
@@ -30,7 +30,9 @@ export function deletionPages(app: FastifyInstance, deps: DashboardDeps): void {
         source: r.source === 'meta' ? 'Meta callback' : 'Recorded by an operator',
         status: r.status,
         requested: shortTime(r.requested_at),
+        requestedIso: isoTime(r.requested_at),
         completed: shortTime(r.completed_at, '—'),
+        completedIso: isoTime(r.completed_at),
         detail: r.detail,
       })),
       accounts: accounts.map((a) => ({ id: a.id, username: a.username })),

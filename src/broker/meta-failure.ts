@@ -1,6 +1,6 @@
 import { AuthorizationDeniedError, BrokerError, MetaApiError, getFlavor } from '../meta/index.js'
 import type { FlavorName } from '../meta/index.js'
-import { BrokerErrorLike } from './refresh-decide.js'
+import { BrokerErrorLike } from './refresh-failure.js'
 import { ServiceError } from './service-error.js'
 import type { ServiceErrorCode } from './service-error.js'
 

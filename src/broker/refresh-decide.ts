@@ -9,6 +9,7 @@ import { eventInstant } from './effects/vocabulary.js'
 import type { EventData, EventType } from './effects/vocabulary.js'
 import { decideRefresh, isExpiring, nextRefreshAt, retryAt, tokenRule } from './refresh-policy.js'
 import type { RefreshPolicyOptions } from './refresh-policy.js'
+import { BrokerErrorLike, refreshErrorCode } from './refresh-failure.js'
 
 const DAY = 86_400_000
 
@@ -376,29 +377,4 @@ function record(event: EventType, data: EventData): RefreshAction {
 
 function policyToken(token: DecideInput['token']) {
   return { kind: token.kind, issuedAt: token.issued_at, expiresAt: token.expires_at }
-}
-
-/**
- * The stored code of a failed refresh: `meta_<code>` for Meta's answers, the broker code
- * (`IGB_TIMEOUT`, …) for ours, `internal` otherwise.
- */
-export function refreshErrorCode(error: unknown): string {
-  if (error instanceof MetaApiError) return `meta_${error.code ?? error.status}`
-  if (error instanceof BrokerError) return error.code
-  return 'internal'
-}
-
-/** A failure reported by another holder of the lease (or an expiry), rebuilt from what is stored. */
-export class BrokerErrorLike extends Error {
-  override name = 'RefreshFailure'
-  /** The stored error code (`meta_2`, `IGB_TIMEOUT`, …). */
-  readonly code: string
-  /**
-   * @param code - stored error code
-   * @param message - stored (redacted) message
-   */
-  constructor(code: string | null, message: string | null) {
-    super(message ?? 'the refresh failed')
-    this.code = code ?? 'unknown'
-  }
 }

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { claimToken, getAccount, getTokenById, releaseLease, renewLease } from '../store/index.js'
 import type { StoreContext, TokenRow } from '../store/index.js'
-import { BrokerErrorLike } from './refresh-decide.js'
+import { BrokerErrorLike } from './refresh-failure.js'
 import type { RefreshResult } from './refresh-decide.js'
 
 /** Who holds leases and for how long. */

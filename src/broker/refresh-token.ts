@@ -18,7 +18,7 @@ import { Throttle, accountThrottleKey } from './throttle.js'
 import { RefreshWriteBehind } from './refresh-flush.js'
 import type { WriteBehindOptions } from './refresh-flush.js'
 
-export { BrokerErrorLike } from './refresh-decide.js'
+export { BrokerErrorLike } from './refresh-failure.js'
 export type { RefreshOutcome, RefreshResult, RefreshTrigger } from './refresh-decide.js'
 
 /** Settings of a {@link TokenRefresher}. */

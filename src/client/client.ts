@@ -1,5 +1,5 @@
 import { NeedsReauthError, errorFromAnswer } from './errors.js'
-import type { AccountPage, ConnectLink, ConnectLinkInput, TokenAnswer } from './types.js'
+import type { AccountPage, ConnectLinkInput, CreatedConnectLink, TokenAnswer } from './types.js'
 
 /** Options of {@link createIgtokenClient}. */
 export interface IgtokenClientOptions {
@@ -48,7 +48,7 @@ export interface IgtokenClient {
   ): Promise<T>
   readonly connectLinks: {
     /** Creates a single-use connect link to send a client (`links:manage`). */
-    create(input?: ConnectLinkInput): Promise<ConnectLink>
+    create(input?: ConnectLinkInput): Promise<CreatedConnectLink>
   }
 }
 
@@ -158,7 +158,7 @@ export function createIgtokenClient(options: IgtokenClientOptions): IgtokenClien
 
     connectLinks: {
       async create(input = {}) {
-        return call<ConnectLink>('POST', '/api/v1/connect-links', input)
+        return call<CreatedConnectLink>('POST', '/api/v1/connect-links', input)
       },
     },
   }

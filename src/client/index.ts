@@ -13,6 +13,13 @@ export {
 } from './errors.js'
 export type { IgtokenErrorCode, MetaErrorBody } from './errors.js'
 export { ACCOUNT_FIELDS, TOKEN_FIELDS } from './types.js'
-export type { Account, AccountPage, ConnectLink, ConnectLinkInput, TokenAnswer } from './types.js'
+export type {
+  Account,
+  AccountPage,
+  ConnectLink,
+  ConnectLinkInput,
+  CreatedConnectLink,
+  TokenAnswer,
+} from './types.js'
 export { verifyWebhook } from './webhook.js'
 export type { WebhookVerification } from './webhook.js'

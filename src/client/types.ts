@@ -74,9 +74,17 @@ export interface ConnectLinkInput {
 /** A created connect link: send `url` to the client. */
 export interface ConnectLink {
   readonly id: string
-  readonly url: string
+  /** `pending`, `used`, `expired` or `cancelled`. */
+  readonly state: string
   readonly expires_at: string
   readonly [field: string]: unknown
+}
+
+/** What `connectLinks.create` answers: the link, and its URL (with the secret) shown this once. */
+export interface CreatedConnectLink {
+  /** Send it to the client; igtoken keeps only its hash. */
+  readonly url: string
+  readonly link: ConnectLink
 }
 
 // Compile-time checks that the lists and the interfaces name the same fields.

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { createHmac } from 'node:crypto'
+import { createHash, createHmac } from 'node:crypto'
 import { after, before, describe, test } from 'node:test'
 import { SERVICE_ERROR_CODES } from '../../src/broker/service-error.js'
 import {
@@ -148,6 +148,44 @@ for (const dialect of SERVICE_DIALECTS) {
         assert.equal(error.code, 'forbidden_scope')
         return true
       })
+    })
+
+    test('connectLinks.create(): the link and its URL once; stored only as a hash; bad input is a typed 400', async () => {
+      const manager = await key(['links:manage'])
+      const client = createIgtokenClient({ url: svc.url, apiKey: manager })
+      const created = await client.connectLinks.create({
+        label: 'client 7',
+        metadata: { customer: 'c-7' },
+        expires_in_seconds: 3600,
+      })
+      assert.ok(created.url.startsWith(`${svc.url}/link/`), created.url)
+      assert.equal(created.link.state, 'pending')
+      // Checked a second way: the service's own list, and the raw row (a hash, never the secret).
+      const list = await fetch(`${svc.url}/api/v1/connect-links`, {
+        headers: { authorization: `Bearer ${manager}` },
+      })
+      const listed = (await list.json()) as { data: { id: string; label: string | null }[] }
+      assert.equal(listed.data.find((l) => l.id === created.link.id)?.label, 'client 7')
+      const secret = created.url.slice(`${svc.url}/link/`.length)
+      const row = await svc.service.store.db
+        .selectFrom('connect_links')
+        .selectAll()
+        .where('id', '=', created.link.id)
+        .executeTakeFirstOrThrow()
+      assert.equal(row.token_hash, createHash('sha256').update(secret).digest('hex'))
+      assert.ok(!JSON.stringify(row).includes(secret))
+
+      await assert.rejects(
+        client.connectLinks.create({ expires_in_seconds: 1 }),
+        (error: unknown) => {
+          assert.ok(error instanceof IgtokenError)
+          assert.equal(error.status, 400)
+          assert.equal(error.code, 'invalid_request')
+          return true
+        },
+      )
+      const reader = createIgtokenClient({ url: svc.url, apiKey: await key(['graph:read']) })
+      await assert.rejects(reader.connectLinks.create(), ForbiddenScopeError)
     })
 
     test('graph(): media through the proxy; refused paths are typed errors', async () => {

@@ -64,6 +64,17 @@ test('igtoken dashboard-link prints a link the running demo accepts once', async
   assert.match(plain.stderr, /Opens the dashboard once, until /)
 })
 
+test('the demo banner names the variables the docs say going live needs', async () => {
+  const { readFileSync } = await import('node:fs')
+  const docs = readFileSync(new URL('../../docs/configuration.md', import.meta.url), 'utf8')
+  const sentence = /To go live, set at least ([^\n]+\n[^\n]+)/.exec(docs)?.[1] ?? ''
+  const wanted = [...sentence.matchAll(/`(IGTOKEN_[A-Z_]+)`/g)].map((m) => m[1])
+  assert.ok(wanted.length >= 4, sentence)
+  const banner = /To go live, set ([^\n]+)/.exec(serve.stderr())?.[1] ?? ''
+  const named = [...banner.matchAll(/IGTOKEN_[A-Z_]+/g)].map((m) => m[0])
+  assert.deepEqual(named, wanted)
+})
+
 test('a link of another database is refused', async () => {
   const r = await runCli(
     ['dashboard-link', '--json'],

@@ -17,7 +17,8 @@ export async function serveCommand(): Promise<void> {
         `  Dashboard (this link signs you in once): ${service.signInUrl ?? `${open}/dashboard`}`,
         `  API reference: ${open}/docs`,
         '  The encryption key was generated into the data folder: fine for the demo, not for real tokens.',
-        '  To go live, set IGTOKEN_APP_ID, IGTOKEN_APP_SECRET and IGTOKEN_ENCRYPTION_KEYS (docs/configuration.md).',
+        '  To go live, set IGTOKEN_APP_ID, IGTOKEN_APP_SECRET, IGTOKEN_ENCRYPTION_KEYS and IGTOKEN_PUBLIC_URL',
+        '  (npx igtoken init asks for them and writes .env; docs/configuration.md#going-live).',
         '',
       ].join('\n') + '\n',
     )

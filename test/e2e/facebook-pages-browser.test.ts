@@ -133,7 +133,11 @@ for (const dialect of SERVICE_DIALECTS) {
       })
       await page.getByRole('heading', { name: '2 accounts connected' }).waitFor()
       assert.deepEqual(await listed(page), ['choice_east', 'choice_north'])
-      assert.doesNotMatch(await page.locator('main').innerText(), /choice_south/)
+      const text = await page.locator('main').innerText()
+      assert.doesNotMatch(text, /choice_south/)
+      // The flavor in words, as the one-account page says it, never its configuration id.
+      assert.match(text, /through the Instagram API with Facebook Login/)
+      assert.doesNotMatch(text, /facebook-login/)
       await page.close()
 
       const list = await accounts()

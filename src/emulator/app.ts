@@ -228,6 +228,17 @@ export async function buildEmulatorApp(
   app.addHook('onRequest', (req, reply, done) => {
     const info = classifyUrl(req.url)
     setInfo(req, info)
+    if (info.host !== undefined) {
+      // 'close' fires once the answer is written or the socket is destroyed (drop/hold faults),
+      // so nothing stays in flight after the client has its answer or its error.
+      const end = ctx.state.begin({
+        method: req.method,
+        host: info.host,
+        path: info.path,
+        endpoint: info.endpoint,
+      })
+      reply.raw.once('close', end)
+    }
     if (!ctx.faults.active || info.host === undefined) {
       done()
       return

@@ -8,7 +8,7 @@ export { signRequest } from './callbacks.js'
 export { EmulatorControlClient, EmulatorControlError } from './control/client.js'
 export type { EmulatorClock, PublicEmulatorApp, RequestLogFilter } from './control/client.js'
 export { DEFAULT_TEST_USERS, DEMO_APP, HOSTILE_TEST_USER } from './seed.js'
-export type { CallbackRecord, RequestLogEntry } from './state.js'
+export type { CallbackRecord, InFlightRequest, RequestLogEntry } from './state.js'
 export type { EmulatorSnapshot } from './snapshot.js'
 export { ALL_FLAVORS } from './types.js'
 export type {

@@ -98,6 +98,19 @@ export interface RequestLogEntry {
   tokenFingerprint?: string
 }
 
+/**
+ * A Meta request that has arrived and has no answer yet (held by a latency or hold fault, or
+ * still being served). Lets a test wait for "the call is in flight" instead of sleeping.
+ */
+export interface InFlightRequest {
+  /** Emulator epoch ms at arrival. */
+  since: number
+  method: string
+  host: string
+  path: string
+  endpoint: string
+}
+
 /** One deauthorize or data-deletion delivery. */
 export interface CallbackRecord {
   kind: 'deauthorize' | 'data-deletion'
@@ -161,6 +174,8 @@ export class EmulatorState {
   /** `${metaAppId}:${userId}` -> flavors the user authorised */
   readonly grants = new Map<string, Set<FlavorName>>()
   readonly log: RequestLogEntry[] = []
+  /** Requests arrived and not yet answered (or dropped); see {@link begin}. */
+  readonly inFlight = new Set<InFlightRequest>()
   readonly callbacks: CallbackRecord[] = []
   private seq = 0
 
@@ -342,6 +357,13 @@ export class EmulatorState {
   /** Enabled flavors of an app. */
   flavorsOf(app: EmulatorApp): readonly FlavorName[] {
     return app.flavors ?? ALL_FLAVORS
+  }
+
+  /** Counts a request as in flight until the returned function is called (once it is answered). */
+  begin(entry: Omit<InFlightRequest, 'since'>): () => void {
+    const stored: InFlightRequest = { ...entry, since: this.now() }
+    this.inFlight.add(stored)
+    return () => this.inFlight.delete(stored)
   }
 
   /** Appends to the bounded request log. */

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { READ_WAIT_MS } from '../../src/broker/token-service.js'
 import { answerConsent } from '../helpers/consent.js'
+import { waitFor } from '../helpers/wait-for.js'
 import {
   SERVICE_DIALECTS,
   connectThroughBrowserless,
@@ -49,19 +50,25 @@ for (const dialect of SERVICE_DIALECTS) {
       return row.id
     }
 
-    /** Waits (at most 15 s) until the refresh behind the reads has given its lease back. */
-    async function settled(accountId: string): Promise<void> {
-      await new Promise((resolve) => setTimeout(resolve, 100))
-      for (let i = 0; i < 300; i++) {
-        const rows = await svc.service.store.db
-          .selectFrom('tokens')
-          .select(['lease_owner'])
-          .where('account_id', '=', accountId)
-          .execute()
-        if (rows.every((r) => r.lease_owner === null)) return
-        await new Promise((resolve) => setTimeout(resolve, 50))
-      }
-      assert.fail('the refresh behind the reads did not settle')
+    /**
+     * Waits (at most 15 s) until the refresh behind the reads has failed and given its lease back:
+     * its failure is on the row (at or after `since`, service time) and nobody holds the lease.
+     */
+    async function settled(accountId: string, since: number): Promise<void> {
+      await waitFor(
+        'the refresh behind the reads to record its failure and give its lease back',
+        async () => {
+          const rows = await svc.service.store.db
+            .selectFrom('tokens')
+            .select(['lease_owner', 'last_error_at'])
+            .where('account_id', '=', accountId)
+            .execute()
+          return rows.every(
+            (r) => r.lease_owner === null && r.last_error_at !== null && r.last_error_at >= since,
+          )
+        },
+        15_000,
+      )
     }
 
     async function metaRefreshCalls(sinceSeq: number): Promise<number> {
@@ -76,37 +83,30 @@ for (const dialect of SERVICE_DIALECTS) {
     test('while Meta answers 500, many reads make one refresh attempt within the backoff', async () => {
       const id = await dueAccount()
       const seq = await lastSeq()
+      const since = svc.now()
       await svc.control.setFaults({
         rules: [{ match: { endpoint: 'ig.refresh_access_token' }, errorRate: 1 }],
       })
       try {
-        const stored = await svc.service.store.db
-          .selectFrom('tokens')
-          .select(['id'])
-          .where('account_id', '=', id)
-          .executeTakeFirstOrThrow()
         for (let i = 0; i < 10; i++) {
           const res = await api(`/accounts/${id}/token`)
           assert.equal(res.status, 200, 'the stored token is still valid: served')
         }
         // The attempt behind the reads settles (its failure is recorded on the row).
-        await settled(id)
-        assert.notEqual(
-          (
-            await svc.service.store.db
-              .selectFrom('tokens')
-              .select('last_error_at')
-              .where('id', '=', stored.id)
-              .executeTakeFirstOrThrow()
-          ).last_error_at,
-          null,
-        )
+        await settled(id, since)
         const attempts = await metaRefreshCalls(seq)
         assert.ok(attempts >= 1, 'a refresh was attempted')
         for (let i = 0; i < 10; i++) {
           assert.equal((await api(`/accounts/${id}/token`)).status, 200)
         }
+        // Absence is what is tested here: a read that ignored the backoff would have started its
+        // refresh before answering, so this window gives such a call time to reach Meta.
         await new Promise((resolve) => setTimeout(resolve, 200))
+        assert.deepEqual(
+          await svc.control.requestsInFlight({ endpoint: 'ig.refresh_access_token' }),
+          [],
+          'no refresh call is under way either',
+        )
         assert.equal(await metaRefreshCalls(seq), attempts, 'no new call within the backoff')
         // One attempt: at most the transport's own retries of that single call.
         assert.ok(attempts <= 3, `one attempt, not one per read (${String(attempts)} calls)`)
@@ -123,12 +123,13 @@ for (const dialect of SERVICE_DIALECTS) {
         ],
       })
       try {
+        const since = svc.now()
         const started = Date.now()
         const res = await api(`/accounts/${id}/token`)
         const took = Date.now() - started
         assert.equal(res.status, 200)
         assert.ok(took < READ_WAIT_MS, `answered in ${String(took)} ms`)
-        await settled(id)
+        await settled(id, since)
       } finally {
         await svc.control.clearFaults()
       }

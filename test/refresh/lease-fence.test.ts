@@ -14,6 +14,7 @@ import { DEMO_APP } from '../../src/emulator/index.js'
 import { claimToken, createWebhookSubscriber, getToken } from '../../src/store/index.js'
 import type { TokenRow } from '../../src/store/index.js'
 import { SERVICE_DIALECTS } from '../helpers/service.js'
+import { waitFor } from '../helpers/wait-for.js'
 import { BUSINESS_USER, DAY, startLiveRig } from './rig.js'
 import type { LiveRig } from './rig.js'
 
@@ -139,7 +140,14 @@ for (const dialect of SERVICE_DIALECTS) {
       const seq = await lastSeq()
       changes.length = 0
       const running = refresher(800).refreshNow(row, 'operator')
-      await sleep(300)
+      // Stolen before the call reached Meta, the holder's own renewal would skip the call.
+      await waitFor(
+        'the refresh call to be in flight at Meta',
+        async () =>
+          (await rig.emulator.control.requestsInFlight({ endpoint: 'ig.refresh_access_token' }))
+            .length === 1,
+        10_000,
+      )
       // As if this holder had been starved past its lease and another instance took it.
       const takenUntil = rig.now() + 60_000
       await rig.service.store.db

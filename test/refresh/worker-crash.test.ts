@@ -4,7 +4,6 @@ import type { ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { setTimeout as sleep } from 'node:timers/promises'
 import { after, before, test } from 'node:test'
 import { DEMO_APP, startEmulator } from '../../src/emulator/index.js'
 import type { RunningEmulator } from '../../src/emulator/index.js'
@@ -19,6 +18,7 @@ import {
   upsertAccount,
 } from '../../src/store/index.js'
 import type { Store } from '../../src/store/index.js'
+import { waitFor } from '../helpers/wait-for.js'
 import { BUSINESS_USER, DAY } from './rig.js'
 
 const MAIN = new URL('../../src/cli/main.ts', import.meta.url).pathname
@@ -45,14 +45,6 @@ function startWorker(): {
   child.stderr.on('data', (c: Buffer) => (output += c.toString()))
   const exited = new Promise<number | null>((resolve) => child.on('close', resolve))
   return { child, output: () => output, exited }
-}
-
-async function waitFor(what: string, check: () => Promise<boolean>, ms = 30_000): Promise<void> {
-  const deadline = Date.now() + ms
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await sleep(50)
-  }
 }
 
 before(async () => {
@@ -111,7 +103,7 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true })
 })
 
-test('a worker killed mid-refresh: its leases run out, another worker refreshes each token exactly once', async () => {
+test('a worker killed with every refresh call in flight writes nothing; the next worker refreshes each token exactly once', async () => {
   const seq = (await emulator.control.requests()).at(-1)?.seq ?? 0
   // Meta holds every refresh call: the first worker is stuck between claiming and writing.
   await emulator.control.setFaults({
@@ -126,7 +118,13 @@ test('a worker killed mid-refresh: its leases run out, another worker refreshes 
       .executeTakeFirst()
     return leased?.n === N
   })
-  await sleep(300)
+  // Leased is not yet called: kill it only once Meta holds every one of its calls.
+  await waitFor(
+    'every refresh call to be in flight at Meta',
+    async () =>
+      (await emulator.control.requestsInFlight({ endpoint: 'ig.refresh_access_token' })).length ===
+      N,
+  )
   first.child.kill('SIGKILL')
   assert.equal(await first.exited, null)
   const held = await store.db.selectFrom('tokens').selectAll().execute()

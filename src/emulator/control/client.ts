@@ -1,4 +1,4 @@
-import type { CallbackRecord, RequestLogEntry } from '../state.js'
+import type { CallbackRecord, InFlightRequest, RequestLogEntry } from '../state.js'
 import type {
   EmulatorApp,
   EmulatorConfig,
@@ -204,6 +204,19 @@ export class EmulatorControlClient {
     for (const [k, v] of Object.entries(filter)) if (v !== undefined) qs.set(k, String(v))
     const q = qs.toString()
     return (await this.call<{ requests: RequestLogEntry[] }>('GET', `/requests${q ? `?${q}` : ''}`))
+      .requests
+  }
+
+  /**
+   * Requests that have arrived and are not answered yet (e.g. held by a latency fault): wait for
+   * one to know a client's call is in flight.
+   */
+  async requestsInFlight(
+    filter: Pick<RequestLogFilter, 'endpoint' | 'host' | 'method'> = {},
+  ): Promise<InFlightRequest[]> {
+    const qs = new URLSearchParams({ inFlight: 'true' })
+    for (const [k, v] of Object.entries(filter)) qs.set(k, v)
+    return (await this.call<{ requests: InFlightRequest[] }>('GET', `/requests?${qs.toString()}`))
       .requests
   }
 

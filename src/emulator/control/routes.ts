@@ -203,6 +203,22 @@ export function registerControlRoutes(app: FastifyInstance, ctx: EmulatorContext
 
   app.get('/requests', (req) => {
     const f = parse(requestsQuerySchema, req.query ?? {})
+    if (f.inFlight === 'true') {
+      // Only what is known on arrival can be filtered on: app, user and status come later.
+      if ([f.appId, f.userId, f.status, f.sinceSeq].some((v) => v !== undefined))
+        throw new ControlError(
+          400,
+          'invalid_body',
+          'inFlight=true filters by endpoint, host and method only',
+        )
+      const inFlight = [...ctx.state.inFlight].filter(
+        (e) =>
+          (f.endpoint === undefined || e.endpoint === f.endpoint) &&
+          (f.host === undefined || e.host === f.host) &&
+          (f.method === undefined || e.method === f.method.toUpperCase()),
+      )
+      return { requests: inFlight }
+    }
     const app = f.appId === undefined ? undefined : ctx.state.findApp(f.appId)
     const requests = ctx.state.log.filter(
       (e) =>

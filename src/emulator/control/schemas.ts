@@ -166,4 +166,6 @@ export const requestsQuerySchema = z.strictObject({
   status: z.coerce.number().int().optional(),
   sinceSeq: z.coerce.number().int().optional(),
   method: z.string().optional(),
+  /** `true`: the requests that have arrived and are not answered yet, instead of the log. */
+  inFlight: z.enum(['true', 'false']).optional(),
 })

@@ -2,7 +2,7 @@ import type { ClientContext } from './client-context.js'
 import { tokenQuery, usageField } from './client-context.js'
 import type { MetaRequest } from './http-transport.js'
 import { readMetaJson, responseContext, sendRequest, withRetries } from './http-transport.js'
-import { scrub, scrubDeep } from './redact.js'
+import { scrub, scrubDeep, withoutTokens } from './redact.js'
 import type { UsageReading } from './usage-headers.js'
 
 /** Methods a proxied Graph call may use. */
@@ -126,6 +126,8 @@ export async function forwardGraphCall(
     }
     const { body, usage } = await readMetaJson(response, rctx)
     usageField(ctx, usage)
-    return { status: response.status, body: scrubDeep(body, request.secrets), headers, usage }
+    // Meta's answer may carry tokens it minted (Page tokens on /me/accounts): none goes back.
+    const clean = withoutTokens(scrubDeep(body, request.secrets))
+    return { status: response.status, body: clean, headers, usage }
   })
 }

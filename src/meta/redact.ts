@@ -63,3 +63,21 @@ export function scrubDeep(value: unknown, secrets: readonly string[]): unknown {
   }
   return value
 }
+
+/**
+ * Drops every `access_token` member, at any depth. What the Graph proxy hands back must hold no
+ * token at all: not only the one it sent (scrubbed by {@link scrubDeep}) but also the ones Meta
+ * mints in answers, such as the Page tokens of `/me/accounts` (Facebook Login).
+ * @param value - a parsed JSON body
+ */
+export function withoutTokens(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutTokens)
+  if (typeof value === 'object' && value !== null) {
+    const out: Record<string, unknown> = {}
+    for (const [k, v] of Object.entries(value)) {
+      if (k.toLowerCase() !== 'access_token') out[k] = withoutTokens(v)
+    }
+    return out
+  }
+  return value
+}

@@ -151,6 +151,29 @@ for (const dialect of SERVICE_DIALECTS) {
       assert.equal(kinds.filter((k) => k.kind === 'facebook_user_long_lived').length, 2)
     })
 
+    test('the Graph proxy never hands out a token Meta answers with (a Page’s access_token field)', async () => {
+      const [account] = await accounts()
+      assert.ok(account)
+      const served = await servedToken(account.id)
+      assert.ok(served.token !== undefined)
+      for (const path of ['me?fields=id,name,access_token']) {
+        // Meta itself, asked directly with the same token, does answer with tokens in it.
+        const direct = await fetch(
+          `${svc.emulatorUrl}/graph.facebook.com/v25.0/${path}${path.includes('?') ? '&' : '?'}access_token=${encodeURIComponent(served.token)}`,
+        )
+        const directText = await direct.text()
+        assert.match(directText, /"access_token"/, `${path}: the emulator answers with a token`)
+        const res = await fetch(`${svc.url}/api/v1/accounts/${account.id}/graph/${path}`, {
+          headers: { authorization: `Bearer ${key}` },
+        })
+        const text = await res.text()
+        assert.equal(res.status, direct.status, `${path}: ${text}`)
+        assert.doesNotMatch(text, /access_token/i, path)
+        for (const token of directText.matchAll(/"access_token":"([^"]+)"/g)) {
+          assert.ok(!text.includes(token[1] ?? '\u0000'), `${path}: a minted token came back`)
+        }
+      }
+    })
     test('reconnecting the same grant changes nothing: same ids, no duplicate', async () => {
       const before = (await accounts()).map((a) => a.id).sort()
       assert.equal((await connect()).status, 200)

@@ -12,7 +12,7 @@ import type { BrokerContext } from './context.js'
 import { metaFailure } from './meta-failure.js'
 import type { TokenRefresher } from './refresh-token.js'
 import { ServiceError } from './service-error.js'
-import { accountThrottleKey } from './throttle.js'
+import { accountThrottleKey, refuseWhileThrottled } from './throttle.js'
 import type { ServedToken, TokenService } from './token-service.js'
 
 /** One call an app makes through `/api/v1/accounts/{id}/graph/<path>`. */
@@ -96,7 +96,7 @@ export class GraphProxy {
         { hint: 'list /me/media through the proxy to find the media ids it may reach' },
       )
     }
-    this.#holdIfThrottled(account)
+    refuseWhileThrottled(this.#refresher.throttle, account, this.#ctx.now())
     const served = await this.#tokens.getToken(account.id)
     const call = {
       method: request.method,
@@ -127,7 +127,7 @@ export class GraphProxy {
     if (now - (this.#lookedUpAt.get(account.id) ?? -Infinity) < LOOKUP_COOLDOWN_MS) return false
     this.#lookedUpAt.set(account.id, now)
     if (this.#lookedUpAt.size > 10_000) this.#lookedUpAt.clear()
-    this.#holdIfThrottled(account)
+    refuseWhileThrottled(this.#refresher.throttle, account, this.#ctx.now())
     const token = (await this.#tokens.getToken(account.id)).accessToken
     try {
       const page = await this.#ctx.meta.listMedia(token, {
@@ -142,19 +142,6 @@ export class GraphProxy {
       throw metaFailure(error, { step: 'media' })
     }
     return this.#owned.get(account.id)?.has(first) === true
-  }
-
-  /** Answers 429 itself while Meta's usage headers say a budget of this account or app is spent. */
-  #holdIfThrottled(account: AccountRow): void {
-    const now = this.#ctx.now()
-    const until = this.#refresher.throttle.blockedUntil(accountThrottleKey(account))
-    if (until > now) {
-      throw new ServiceError(
-        'rate_limited',
-        'Meta’s call budget for this app or account is nearly used up; igtoken holds calls until it recovers',
-        { retryAfterSeconds: Math.max(1, Math.ceil((until - now) / 1000)), reason: 'meta_budget' },
-      )
-    }
   }
 
   #remember(accountId: string, body: unknown): void {

@@ -1,14 +1,7 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
+import { createHash, timingSafeEqual } from 'node:crypto'
 
-/** A fresh unguessable value, URL-safe (256 bits). */
-export function randomSecret(bytes = 32): string {
-  return randomBytes(bytes).toString('base64url')
-}
-
-/** SHA-256 hex: how secrets we must recognise later (state, browser binding, API keys) are stored. */
-export function sha256Hex(value: string): string {
-  return createHash('sha256').update(value).digest('hex')
-}
+// One home for how a secret is made and stored: the store's (the edges reach it through here).
+export { randomToken as randomSecret, sha256Hex } from '../store/index.js'
 
 /** Constant-time equality of two strings of any length (compares their digests). */
 export function safeEqual(a: string, b: string): boolean {

@@ -2,6 +2,7 @@ import { MetaApiError } from '../meta/index.js'
 import type { UsageReading } from '../meta/index.js'
 import { closeThrottleGate, closedThrottleGates } from '../store/index.js'
 import type { StoreContext } from '../store/index.js'
+import { ServiceError } from './service-error.js'
 
 /** The key of the app-wide gate (the whole app hit a limit). */
 export const GLOBAL_THROTTLE_KEY = 'app'
@@ -22,6 +23,26 @@ export function accountThrottleKey(account: {
   readonly meta_user_id: string
 }): string {
   return `buc:${account.ig_user_id ?? account.meta_user_id}`
+}
+
+/**
+ * Refuses a call to Meta for this account while a gate holds (Meta's usage headers said a budget is
+ * nearly spent, or Meta throttled us): `rate_limited` with when to come back. The one refusal of the
+ * token service's on-demand refresh and the Graph proxy.
+ * @throws {ServiceError} `rate_limited` (`retryAfterSeconds` ≥ 1, reason `meta_budget`)
+ */
+export function refuseWhileThrottled(
+  throttle: Throttle,
+  account: Parameters<typeof accountThrottleKey>[0],
+  now: number,
+): void {
+  const until = throttle.blockedUntil(accountThrottleKey(account))
+  if (until <= now) return
+  throw new ServiceError(
+    'rate_limited',
+    'Meta’s call budget for this app or account is nearly used up; igtoken holds calls until it recovers',
+    { retryAfterSeconds: Math.max(1, Math.ceil((until - now) / 1000)), reason: 'meta_budget' },
+  )
 }
 
 /**

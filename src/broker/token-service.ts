@@ -11,7 +11,7 @@ import { metaFailure } from './meta-failure.js'
 import { safeEqual } from './secrets.js'
 import { mayRefresh, retryPending } from './refresh-policy.js'
 import { ServiceError } from './service-error.js'
-import { accountThrottleKey } from './throttle.js'
+import { accountThrottleKey, refuseWhileThrottled } from './throttle.js'
 import { SERVED_TOKEN_KIND, USER_TOKEN_KIND } from './token-kinds.js'
 
 /**
@@ -228,12 +228,7 @@ export class TokenService {
         retryAfterSeconds: Math.max(1, Math.ceil(((row.lease_until ?? now) - now) / 1000)),
       })
     }
-    const blockedUntil = this.#refresher.throttle.blockedUntil(accountThrottleKey(account))
-    if (trigger === 'api' && blockedUntil > now) {
-      throw new ServiceError('rate_limited', 'Meta asked us to slow down; try again later', {
-        retryAfterSeconds: Math.ceil((blockedUntil - now) / 1000),
-      })
-    }
+    if (trigger === 'api') refuseWhileThrottled(this.#refresher.throttle, account, now)
     const result = await this.#refresher.refreshNow(row, trigger)
     this.#cache.delete(accountId)
     return this.#served(account, result)

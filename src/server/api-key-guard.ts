@@ -36,10 +36,13 @@ declare module 'fastify' {
  * without the scope) learns nothing about the route's parameters and changes nothing. Also sets
  * `nosniff`: these answers are JSON.
  */
+/** The bearer-key check of every `/api/v1` route group (one per app: one cache, one subscription). */
+export type ApiKeyGuard = (request: FastifyRequest, reply: FastifyReply) => Promise<void>
+
 export function apiKeyGuard(
   ctx: Pick<BrokerContext, 'store' | 'now' | 'changes'>,
   options: { readonly cacheMs: number },
-): (request: FastifyRequest, reply: FastifyReply) => Promise<void> {
+): ApiKeyGuard {
   // Presented key → the key it verified as (id and scopes).
   const known = new ExpiringCache<string, AuthenticatedKey>({
     maxEntries: KNOWN_KEYS_MAX,

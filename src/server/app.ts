@@ -28,6 +28,7 @@ import { EXPIRY_BUCKET_DAYS, accountStatsGauges, createMetrics } from './plugins
 import type { Metrics } from './plugins/metrics.js'
 import { errorBody, httpStatusOf, sendError, toHttpFailure } from './errors.js'
 import { wantsJson } from './respond.js'
+import { apiKeyGuard } from './api-key-guard.js'
 import { apiRoutes } from './routes/api.js'
 import { connectRoutes } from './routes/connect.js'
 import { connectLinkApiRoutes } from './routes/connect-links.js'
@@ -264,7 +265,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     refreshMs: options.feeds?.refreshMs ?? 300_000,
   })
   const defaultItems = options.feeds?.defaultItems ?? 12
-  apiRoutes(app, { ctx, tokens, keyCacheMs: 5_000, feeds: { publisher, defaultItems } })
+  // One key check for every /api/v1 group: one cache, one revocation subscription.
+  const guard = apiKeyGuard(ctx, { cacheMs: 5_000 })
+  apiRoutes(app, { ctx, tokens, guard, feeds: { publisher, defaultItems } })
   publicFeedRoutes(app, { publisher })
   lean.feeds = leanFeedPath(publisher, metrics)
   dashboardRoutes(app, {
@@ -280,15 +283,19 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     defaultFeedItems: defaultItems,
     metaProbes: options.metaProbes,
   })
-  webhookRoutes(app, { ctx, allow: new DestinationAllowList(options.webhookAllowHosts ?? []) })
-  connectLinkApiRoutes(app, { ctx })
+  webhookRoutes(app, {
+    ctx,
+    guard,
+    allow: new DestinationAllowList(options.webhookAllowHosts ?? []),
+  })
+  connectLinkApiRoutes(app, { ctx, guard })
   linkPageRoutes(app, {
     ctx,
     appName: options.appName ?? 'igtoken',
     callbackPath,
     secureCookies: publicUrl.protocol === 'https:',
   })
-  graphProxyRoutes(app, { ctx, tokens, keyCacheMs: 5_000 })
+  graphProxyRoutes(app, { ctx, tokens, guard })
 
   return app
 }

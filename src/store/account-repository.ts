@@ -170,14 +170,8 @@ export async function findAccountByMetaUser(
   flavor: string,
   metaUserId: string,
 ): Promise<AccountRow | undefined> {
-  return store.db
-    .selectFrom('accounts')
-    .selectAll()
-    .where('flavor', '=', flavor)
-    .where('meta_user_id', '=', metaUserId)
-    .orderBy('created_at')
-    .orderBy('id')
-    .executeTakeFirst()
+  // A person has a handful of accounts at most (one per granted Page): the list is cheap.
+  return (await listAccountsOfMetaUser(store, flavor, metaUserId))[0]
 }
 
 /** Filters and paging for {@link listAccounts}. */

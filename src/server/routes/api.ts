@@ -9,10 +9,10 @@ import type { ServedToken, TokenService } from '../../broker/token-service.js'
 import { getAccount, getToken, listAccountsWithTokens } from '../../broker/read/accounts.js'
 import { ACCOUNT_STATUSES } from '../../broker/types.js'
 import type { AccountStatus } from '../../broker/types.js'
-import { apiKeyGuard } from '../api-key-guard.js'
+import type { ApiKeyGuard } from '../api-key-guard.js'
 import type { FeedPublisher } from '../../broker/feeds.js'
 import { feedApiRoutes } from './feeds.js'
-import { errorSchema } from './schemas.js'
+import { errorSchema, pageOf, pagedQuery } from './schemas.js'
 
 const accountParams = {
   type: 'object',
@@ -91,7 +91,8 @@ export function apiRoutes(
   deps: {
     ctx: BrokerContext
     tokens: TokenService
-    keyCacheMs: number
+    /** The one key check of the /api/v1 groups (built once in buildApp). */
+    guard: ApiKeyGuard
     /** Public feeds (`/api/v1/feeds`); left out, those routes do not exist. */
     feeds?: { publisher: FeedPublisher; defaultItems: number }
   },
@@ -108,7 +109,7 @@ export function apiRoutes(
         const config: Record<string, unknown> = { ...route.config, helmet: { skipRoute: true } }
         route.config = config
       })
-      api.addHook('preValidation', apiKeyGuard(ctx, { cacheMs: deps.keyCacheMs }))
+      api.addHook('preValidation', deps.guard)
 
       api.get<{ Querystring: { status?: string; limit?: number; cursor?: string } }>(
         '/accounts',
@@ -118,24 +119,9 @@ export function apiRoutes(
             ...documented,
             summary: 'List accounts',
             description: 'Newest first, with cursor paging.',
-            querystring: {
-              type: 'object',
-              properties: {
-                status: { type: 'string', enum: [...ACCOUNT_STATUSES] },
-                limit: { type: 'integer', minimum: 1, maximum: 500 },
-                cursor: { type: 'string', maxLength: 200 },
-              },
-              additionalProperties: false,
-            },
+            querystring: pagedQuery({ status: { type: 'string', enum: [...ACCOUNT_STATUSES] } }),
             response: {
-              200: {
-                type: 'object',
-                properties: {
-                  data: { type: 'array', items: accountSchema },
-                  next_cursor: { type: ['string', 'null'] },
-                },
-                required: ['data', 'next_cursor'],
-              },
+              200: pageOf(accountSchema),
               ...listErrors,
             },
           },

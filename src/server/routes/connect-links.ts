@@ -6,8 +6,8 @@ import {
   MAX_LINK_SECONDS,
 } from '../../broker/connect-links/index.js'
 import type { BrokerContext } from '../../broker/context.js'
-import { apiKeyGuard } from '../api-key-guard.js'
-import { errorSchema } from './schemas.js'
+import type { ApiKeyGuard } from '../api-key-guard.js'
+import { errorSchema, pageOf, pagedQuery } from './schemas.js'
 
 const idParams = {
   type: 'object',
@@ -89,12 +89,15 @@ const documented = { tags: ['connect links'], security: [{ apiKey: [] }] }
  * `/api/v1/connect-links`: create, list and cancel the single-use links an agency sends its
  * clients. The same bearer API keys and error body as the token API.
  */
-export function connectLinkApiRoutes(app: FastifyInstance, deps: { ctx: BrokerContext }): void {
+export function connectLinkApiRoutes(
+  app: FastifyInstance,
+  deps: { ctx: BrokerContext; guard: ApiKeyGuard },
+): void {
   const { ctx } = deps
   app.addSchema(connectLinkSchema)
   app.register(
     (api, _opts, done) => {
-      api.addHook('preValidation', apiKeyGuard(ctx, { cacheMs: 5_000 }))
+      api.addHook('preValidation', deps.guard)
 
       api.post<{ Body: CreateBody }>(
         '/',
@@ -137,23 +140,9 @@ export function connectLinkApiRoutes(app: FastifyInstance, deps: { ctx: BrokerCo
           schema: {
             ...documented,
             summary: 'List connect links, newest first, with their state',
-            querystring: {
-              type: 'object',
-              properties: {
-                limit: { type: 'integer', minimum: 1, maximum: 500 },
-                cursor: { type: 'string', maxLength: 200 },
-              },
-              additionalProperties: false,
-            },
+            querystring: pagedQuery(),
             response: {
-              200: {
-                type: 'object',
-                properties: {
-                  data: { type: 'array', items: { $ref: 'ConnectLink#' } },
-                  next_cursor: { type: ['string', 'null'] },
-                },
-                required: ['data', 'next_cursor'],
-              },
+              200: pageOf({ $ref: 'ConnectLink#' }),
               ...errors,
             },
           },

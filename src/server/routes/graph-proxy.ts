@@ -4,7 +4,7 @@ import { GraphProxy } from '../../broker/graph-proxy.js'
 import type { TokenService } from '../../broker/token-service.js'
 import { ServiceError } from '../../broker/service-error.js'
 import type { ServiceErrorCode } from '../../broker/service-error.js'
-import { apiKeyGuard } from '../api-key-guard.js'
+import type { ApiKeyGuard } from '../api-key-guard.js'
 
 const params = {
   type: 'object',
@@ -57,7 +57,7 @@ const description =
  */
 export function graphProxyRoutes(
   app: FastifyInstance,
-  deps: { ctx: BrokerContext; tokens: TokenService; keyCacheMs: number },
+  deps: { ctx: BrokerContext; tokens: TokenService; guard: ApiKeyGuard },
 ): void {
   const proxy = new GraphProxy(deps.ctx, deps.tokens)
   app.register(
@@ -67,7 +67,7 @@ export function graphProxyRoutes(
         const config: Record<string, unknown> = { ...route.config, helmet: { skipRoute: true } }
         route.config = config
       })
-      api.addHook('preValidation', apiKeyGuard(deps.ctx, { cacheMs: deps.keyCacheMs }))
+      api.addHook('preValidation', deps.guard)
       const handler = (request: FastifyRequest, reply: FastifyReply) =>
         forward(proxy, request, reply)
       api.get(

@@ -14,3 +14,28 @@ export const errorSchema = {
   },
   required: ['error'],
 } as const
+
+/** The query of a cursor-paged list (`limit`, `cursor`), with a route's own filters added. */
+export function pagedQuery(filters: Readonly<Record<string, object>> = {}) {
+  return {
+    type: 'object',
+    properties: {
+      ...filters,
+      limit: { type: 'integer', minimum: 1, maximum: 500 },
+      cursor: { type: 'string', maxLength: 200 },
+    },
+    additionalProperties: false,
+  } as const
+}
+
+/** A page of a cursor-paged list: its items and the cursor of the next page (null at the end). */
+export function pageOf(items: object) {
+  return {
+    type: 'object',
+    properties: {
+      data: { type: 'array', items },
+      next_cursor: { type: ['string', 'null'] },
+    },
+    required: ['data', 'next_cursor'],
+  } as const
+}

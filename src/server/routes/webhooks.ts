@@ -11,7 +11,7 @@ import {
   removeWebhookSubscriber,
 } from '../../broker/read/webhooks.js'
 import type { WebhookDeliveryRow, WebhookSubscriberRow } from '../../broker/types.js'
-import { apiKeyGuard } from '../api-key-guard.js'
+import type { ApiKeyGuard } from '../api-key-guard.js'
 
 const idParams = {
   type: 'object',
@@ -64,13 +64,13 @@ function deliveryView(row: WebhookDeliveryRow): Record<string, unknown> {
  */
 export function webhookRoutes(
   app: FastifyInstance,
-  deps: { ctx: BrokerContext; allow?: DestinationAllowList },
+  deps: { ctx: BrokerContext; guard: ApiKeyGuard; allow?: DestinationAllowList },
 ): void {
   const { ctx } = deps
   const allow = deps.allow ?? new DestinationAllowList()
   app.register(
     (api, _opts, done) => {
-      api.addHook('preValidation', apiKeyGuard(ctx, { cacheMs: 5_000 }))
+      api.addHook('preValidation', deps.guard)
 
       api.post<{ Body: { url: string; secret: string; events?: string[] } }>(
         '/',

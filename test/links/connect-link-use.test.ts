@@ -94,6 +94,7 @@ for (const dialect of SERVICE_DIALECTS) {
       assert.deepEqual(JSON.parse(String(event.data['connect_link_metadata'])), {
         customer_id: 'cus-42',
       })
+      assert.ok(svc.logs.length > 0, 'the service logged the run')
       for (const line of svc.logs) assert.ok(!line.includes(secret), line)
 
       // Used: the page says so (410), and cancelling is refused (409).
@@ -134,7 +135,10 @@ for (const dialect of SERVICE_DIALECTS) {
       assert.equal(Number(events.rows[0]?.n), 1)
       const row = await sql<{ used_at: unknown; account_id: string | null }>`
         select used_at, account_id from connect_links where id = ${id}`.execute(db)
-      assert.ok(row.rows[0]?.used_at !== null && row.rows[0]?.account_id !== null)
+      const used = row.rows[0]
+      assert.ok(used, 'the link row is there')
+      assert.notEqual(used.used_at, null)
+      assert.notEqual(used.account_id, null)
       // A replay of the winner's callback changes nothing either.
       const replay = await fetch(started[0]?.callbackUrl ?? '', {
         headers: { cookie: started[0]?.cookie ?? '' },

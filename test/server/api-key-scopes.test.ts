@@ -3,6 +3,8 @@ import { after, before, describe, test } from 'node:test'
 import { sql } from 'kysely'
 import { API_KEY_SCOPES } from '../../src/broker/api-key-scopes.js'
 import type { RequiredScope } from '../../src/broker/api-key-scopes.js'
+import { createScopedApiKey } from '../../src/broker/api-keys.js'
+import { ServiceError } from '../../src/broker/service-error.js'
 import { createApiKey } from '../../src/store/index.js'
 import { answerConsent } from '../helpers/consent.js'
 import {
@@ -186,7 +188,16 @@ for (const dialect of SERVICE_DIALECTS) {
       assert.ok(rows.rows.length >= 1, 'the helper key, created without scopes, has them all')
     })
 
-    test('bad scopes are refused at creation: unknown, empty', async () => {
+    test('bad scopes are refused at creation: unknown, malformed, empty; nothing stored', async () => {
+      const keyCount = async () =>
+        Number(
+          (
+            await sql<{ n: number | string }>`select count(*) as n from api_keys`.execute(
+              svc.service.store.db,
+            )
+          ).rows[0]?.n,
+        )
+      const before = await keyCount()
       await assert.rejects(
         createApiKey(svc.service.store, { name: 'x', now: Date.now(), scopes: [] }),
         /scopes/,
@@ -195,6 +206,14 @@ for (const dialect of SERVICE_DIALECTS) {
         createApiKey(svc.service.store, { name: 'x', now: Date.now(), scopes: ['tokens'] }),
         /scopes/,
       )
+      // Well-formed but unknown: the domain's list decides (the store checks only the shape).
+      for (const scopes of [['tokens:wrote'], ['graph:read', 'admin:all'], []]) {
+        await assert.rejects(
+          createScopedApiKey({ store: svc.service.store, now: Date.now }, { name: 'x', scopes }),
+          (error: unknown) => error instanceof ServiceError && error.code === 'invalid_request',
+        )
+      }
+      assert.equal(await keyCount(), before)
     })
   })
 }

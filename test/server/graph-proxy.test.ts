@@ -112,6 +112,7 @@ for (const dialect of SERVICE_DIALECTS) {
       const second = await fetch(next, { headers: { authorization: `Bearer ${reader}` } })
       assert.equal(second.status, 200)
       const page2 = (await second.json()) as { data: Media[] }
+      assert.ok(page2.data.length > 0, 'the second page has media')
       assert.notEqual(page2.data[0]?.id, proxied.data[0]?.id)
       // The user id and an owned media id are reachable.
       assert.equal((await graph(`${userId}?fields=id,username`)).status, 200)

@@ -1,3 +1,4 @@
+import { splitScopes } from '../store/index.js'
 import type { AccountRow, TokenRow } from '../store/index.js'
 
 /** An account as the API shows it: never a token. Times are ISO 8601 (UTC), or null. */
@@ -33,7 +34,7 @@ export function accountView(account: AccountRow, token: TokenRow | undefined): A
     status: account.status,
     status_reason: account.status_reason,
     label: account.label,
-    scopes: account.scopes === '' ? [] : account.scopes.split(','),
+    scopes: splitScopes(account.scopes),
     user_id: account.ig_user_id ?? account.meta_user_id,
     meta_user_id: account.meta_user_id,
     expires_at: iso(token?.expires_at),

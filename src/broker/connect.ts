@@ -3,6 +3,7 @@ import {
   createConnectAttempt,
   setConnectAttemptOutcome,
 } from '../store/index.js'
+import { splitScopes } from '../store/index.js'
 import type { ConsumeRefusal } from '../store/index.js'
 import { completeLogin } from './complete-login.js'
 import type { BrokerContext } from './context.js'
@@ -152,7 +153,7 @@ export async function completeConnect(
   const attempt = consumed.attempt
   try {
     const { code } = ctx.meta.parseRedirect(query, { expectedState: state })
-    const requested = attempt.scopes === '' ? ctx.scopes : attempt.scopes.split(',')
+    const requested = attempt.scopes === '' ? ctx.scopes : splitScopes(attempt.scopes)
     const login = await completeLogin(ctx.meta, code, {
       ...(requested === undefined ? {} : { requestedScopes: requested }),
       now: ctx.now,

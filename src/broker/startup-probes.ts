@@ -46,7 +46,7 @@ export class StartupMetaProbes {
   }
 
   /**
-   * Runs the probes (once; later calls return the same promise's result).
+   * Runs the probes and keeps their outcome as the report (`serve` calls it once, after listening).
    * @returns the failed checks (also kept in {@link report}); never rejects
    */
   async run(): Promise<readonly CheckResult[]> {

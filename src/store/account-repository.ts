@@ -41,6 +41,11 @@ function checkText(name: string, value: string, pattern = ID_TEXT): string {
   return value
 }
 
+/** A stored comma-separated scope column as a list (the empty column is no scope). */
+export function splitScopes(column: string): string[] {
+  return column === '' ? [] : column.split(',')
+}
+
 function joinScopes(scopes: readonly string[]): string {
   for (const scope of scopes) checkText('scopes', scope, /^[A-Za-z0-9_.-]{1,100}$/)
   return [...new Set(scopes)].join(',')

@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
 import { sql } from 'kysely'
+import { splitScopes } from './account-repository.js'
 
 import type { StoreContext } from './database.js'
 import { newId, randomToken } from './ids.js'
@@ -20,10 +21,6 @@ export type ApiKeyInfo = Omit<ApiKeyRow, 'key_hash' | 'scopes'> & { readonly sco
 
 /** The shape of one scope; which scopes exist is the domain's business (src/broker). */
 const SCOPE_PATTERN = /^[a-z]+:[a-z]+$/
-
-function scopeList(column: string): string[] {
-  return column === '' ? [] : column.split(',')
-}
 
 /** What {@link createApiKey} returns: the only time the plaintext key exists. */
 export interface CreatedApiKey {
@@ -140,7 +137,7 @@ export async function verifyApiKey(
     }
   }
   const { key_hash: _hash, scopes, ...info } = row
-  return { ...info, scopes: scopeList(scopes), last_used_at: lastUsedAt }
+  return { ...info, scopes: splitScopes(scopes), last_used_at: lastUsedAt }
 }
 
 /**
@@ -153,7 +150,7 @@ export async function listApiKeys(store: StoreContext): Promise<ApiKeyInfo[]> {
     .orderBy('created_at', 'desc')
     .orderBy('id', 'desc')
     .execute()
-  return rows.map((row) => ({ ...row, scopes: scopeList(row.scopes) }))
+  return rows.map((row) => ({ ...row, scopes: splitScopes(row.scopes) }))
 }
 
 /**

@@ -1,4 +1,6 @@
+import { splitScopes } from '../../store/index.js'
 import type { ConnectLinkRow } from '../../store/index.js'
+import { iso } from '../account-view.js'
 import type { EventData } from '../effects/index.js'
 
 /** Where a connect link stands. */
@@ -39,16 +41,12 @@ export function connectLinkView(row: ConnectLinkRow, now: number): ConnectLinkVi
     state: connectLinkState(row, now),
     label: row.label,
     metadata: JSON.parse(row.metadata) as EventData,
-    scopes: row.scopes === '' ? [] : row.scopes.split(','),
+    scopes: splitScopes(row.scopes),
     return_to: row.return_to,
-    created_at: iso(row.created_at),
-    expires_at: iso(row.expires_at),
-    used_at: row.used_at === null ? null : iso(row.used_at),
-    cancelled_at: row.cancelled_at === null ? null : iso(row.cancelled_at),
+    created_at: new Date(row.created_at).toISOString(),
+    expires_at: new Date(row.expires_at).toISOString(),
+    used_at: iso(row.used_at),
+    cancelled_at: iso(row.cancelled_at),
     account_id: row.account_id,
   }
-}
-
-function iso(ms: number): string {
-  return new Date(ms).toISOString()
 }

@@ -1,4 +1,4 @@
-import { getConnectLink, listConnectLinks } from '../../store/index.js'
+import { listConnectLinks } from '../../store/index.js'
 import type { BrokerContext } from '../context.js'
 import { connectLinkView } from './link-view.js'
 import type { ConnectLinkView } from './link-view.js'
@@ -21,13 +21,4 @@ export async function listConnectLinkViews(
   const now = ctx.now()
   const items = page.items.map((row) => connectLinkView(row, now))
   return page.nextCursor === undefined ? { items } : { items, nextCursor: page.nextCursor }
-}
-
-/** One link by id, if any. */
-export async function findConnectLinkView(
-  ctx: Pick<BrokerContext, 'store' | 'now'>,
-  id: string,
-): Promise<ConnectLinkView | undefined> {
-  const row = await getConnectLink(ctx.store, id)
-  return row === undefined ? undefined : connectLinkView(row, ctx.now())
 }

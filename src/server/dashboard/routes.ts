@@ -1,3 +1,4 @@
+import { SIGN_IN_LINK_PATH } from '../../broker/dashboard-sign-in-link.js'
 import csrfProtection from '@fastify/csrf-protection'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { ServiceError } from '../../broker/service-error.js'
@@ -19,7 +20,7 @@ import { webhookPages } from './pages/webhooks.js'
 // Reachable without a session: the sign-in form, the one-time link, and sign-out.
 const PUBLIC_PATHS = new Set([
   `${DASHBOARD_PATH}/sign-in`,
-  `${DASHBOARD_PATH}/sign-in/link`,
+  SIGN_IN_LINK_PATH,
   `${DASHBOARD_PATH}/sign-out`,
 ])
 

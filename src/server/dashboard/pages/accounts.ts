@@ -9,7 +9,7 @@ import {
   listEventsByAccount,
 } from '../../../broker/read/accounts.js'
 import { listFeeds } from '../../../broker/read/feeds.js'
-import { ACCOUNT_STATUSES } from '../../../broker/types.js'
+import { ACCOUNT_STATUSES, splitScopes } from '../../../broker/types.js'
 import type { AccountRow, AccountStatus, EventRecord, TokenRow } from '../../../broker/types.js'
 import { DASHBOARD_PATH, sendPage } from '../context.js'
 import type { DashboardDeps } from '../context.js'
@@ -43,7 +43,7 @@ export function accountSummary(account: AccountRow, token: TokenRow | undefined,
     status: account.status,
     statusText: STATUS_TEXT[account.status] ?? account.status,
     statusReason: account.status_reason,
-    scopes: account.scopes === '' ? [] : account.scopes.split(','),
+    scopes: splitScopes(account.scopes),
     expiresIn: relativeTime(expiresAt, now, 'never'),
     expiresIso: isoTime(expiresAt),
     expiresText: shortTime(expiresAt, 'never'),

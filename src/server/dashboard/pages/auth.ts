@@ -3,7 +3,10 @@ import {
   createDashboardSession,
   deleteDashboardSession,
 } from '../../../broker/read/dashboard-sessions.js'
-import { useDashboardSignInLink } from '../../../broker/dashboard-sign-in-link.js'
+import {
+  SIGN_IN_LINK_PATH,
+  useDashboardSignInLink,
+} from '../../../broker/dashboard-sign-in-link.js'
 import { renderPage } from '../../views.js'
 import { DASHBOARD_PATH, NOTICES, SESSION_COOKIE, SIGN_IN_CSRF_COOKIE } from '../context.js'
 import type { DashboardDeps } from '../context.js'
@@ -104,7 +107,8 @@ export function authPages(app: FastifyInstance, deps: DashboardDeps): void {
   )
 
   app.get<{ Querystring: { token?: string } }>(
-    '/sign-in/link',
+    // The path minted links name (the plugin's prefix is DASHBOARD_PATH).
+    SIGN_IN_LINK_PATH.slice(DASHBOARD_PATH.length),
     {
       config: SIGN_IN_RATE_LIMIT,
       schema: {

@@ -77,13 +77,20 @@ export function toHttpFailure(
   }
   if (hasStatus(error) && error.statusCode < 500) {
     const code = error.statusCode === 429 ? 'rate_limited' : 'invalid_request'
-    return { failure: new ServiceError(code, error.message), status: error.statusCode }
+    // JSON.parse's message quotes the start of the body (it may be a token): never echoed.
+    const message =
+      error instanceof SyntaxError || (error as { code?: unknown }).code === INVALID_JSON
+        ? 'the body is not valid JSON'
+        : error.message
+    return { failure: new ServiceError(code, message), status: error.statusCode }
   }
   const failure = new ServiceError('internal', 'something went wrong on our side', {
     cause: error,
   })
   return { failure, status: httpStatusOf(failure) }
 }
+
+const INVALID_JSON = 'FST_ERR_CTP_INVALID_JSON_BODY'
 
 function isValidationError(
   error: unknown,

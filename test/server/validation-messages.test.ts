@@ -85,4 +85,18 @@ describe('API 400 messages name the field and what it accepts (#15 item 12)', ()
       'body has an unknown field "token"',
     )
   })
+
+  test('a body that is not JSON is refused without quoting it', async () => {
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/v1/webhooks',
+      headers: { authorization, 'content-type': 'application/json' },
+      payload: `${SECRET}{`,
+    })
+    assert.equal(res.statusCode, 400, res.body)
+    const body = res.json<{ error: { code: string; message: string } }>()
+    assert.deepEqual(body.error, { code: 'invalid_request', message: 'the body is not valid JSON' })
+    // Checked on the raw bytes too: no slice of the body comes back.
+    assert.ok(!res.body.includes(SECRET.slice(0, 8)), res.body)
+  })
 })

@@ -31,7 +31,12 @@ const layerRules = Object.entries(LAYERS).map(([files, forbidden]) => ({
       'error',
       {
         patterns: forbidden.map((folder) => ({
-          group: folder === 'config' ? ['**/config.js', '**/config-*.js'] : [`**/${folder}/**`],
+          // Relative paths only: a package's own folder of that name (a dependency's `store/`)
+          // is not one of ours.
+          group:
+            folder === 'config'
+              ? ['.*/**/config.js', '.*/**/config-*.js']
+              : [`./${folder}/**`, `../**/${folder}/**`],
           message: `${files.split('/')[1] ?? ''} may not import ${folder} (docs/architecture.md)`,
         })),
       },

@@ -65,7 +65,9 @@ const paths = seeded.samples
   .map((s) => `/api/v1/accounts/${s.id}/token`)
 
 const port = await freePort()
-const serve = spawn(process.execPath, [join(root, 'dist/cli/main.js'), 'serve'], {
+// BENCH_SERVE_NODE_ARGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`) profiles the service.
+const serveNodeArgs = (process.env['BENCH_SERVE_NODE_ARGS'] ?? '').split(' ').filter(Boolean)
+const serve = spawn(process.execPath, [...serveNodeArgs, join(root, 'dist/cli/main.js'), 'serve'], {
   stdio: ['ignore', 'ignore', 'inherit'],
   env: {
     PATH: process.env['PATH'] ?? '',
@@ -75,6 +77,13 @@ const serve = spawn(process.execPath, [join(root, 'dist/cli/main.js'), 'serve'],
     IGTOKEN_APP_ID: '1234567890',
     IGTOKEN_APP_SECRET: 'bench-secret-bench-secret',
     IGTOKEN_ENCRYPTION_KEYS: keys,
+    // Only for experiments (BENCH_IGTOKEN_LOG_LEVEL=warn sets IGTOKEN_LOG_LEVEL): the figure in
+    // the docs sets none.
+    ...Object.fromEntries(
+      Object.entries(process.env)
+        .filter(([name]) => name.startsWith('BENCH_IGTOKEN_'))
+        .map(([name, value]) => [name.slice('BENCH_'.length), value]),
+    ),
   },
 })
 const base = `http://127.0.0.1:${port}`
@@ -90,11 +99,18 @@ const sample = await fetch(`${base}${paths[0] ?? ''}`, {
   headers: { authorization: `Bearer ${key}` },
 })
 const body = await sample.text()
+if (process.env['BENCH_SHOW_HEADERS'] !== undefined) console.error([...sample.headers])
 if (!sample.ok) throw new Error(`token API answered ${sample.status}`)
 
 const bare = spawn(
   process.execPath,
-  ['--import', 'tsx', join(root, 'bench/token-api-defaults/bare.ts'), String(body.length)],
+  [
+    ...(process.env['BENCH_BARE_NODE_ARGS'] ?? '').split(' ').filter(Boolean),
+    '--import',
+    'tsx',
+    join(root, 'bench/token-api-defaults/bare.ts'),
+    String(body.length),
+  ],
   { stdio: ['ignore', 'pipe', 'inherit'] },
 )
 const barePort = Number(

@@ -104,6 +104,14 @@ export class TokenService {
     return served
   }
 
+  /**
+   * The token {@link getToken} would answer from memory right now, or undefined when it would
+   * have to load or wait: the token API's lean path answers only such reads.
+   */
+  peek(accountId: string): ServedToken | undefined {
+    return this.#cache.get(accountId)
+  }
+
   async #current(accountId: string): Promise<ServedToken> {
     const now = this.#ctx.now()
     const { account, row } = await this.#load(accountId)

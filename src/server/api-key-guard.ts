@@ -37,7 +37,13 @@ declare module 'fastify' {
  * `nosniff`: these answers are JSON.
  */
 /** The bearer-key check of every `/api/v1` route group (one per app: one cache, one subscription). */
-export type ApiKeyGuard = (request: FastifyRequest, reply: FastifyReply) => Promise<void>
+export type ApiKeyGuard = ((request: FastifyRequest, reply: FastifyReply) => Promise<void>) & {
+  /**
+   * The key a presented secret verified as, when the guard remembers it (no query, no wait): the
+   * token API's lean path answers only for keys the guard has already checked.
+   */
+  readonly known: (presented: string) => AuthenticatedKey | undefined
+}
 
 export function apiKeyGuard(
   ctx: Pick<BrokerContext, 'store' | 'now' | 'changes'>,
@@ -53,9 +59,9 @@ export function apiKeyGuard(
     if (change.kind === 'api-key') known.deleteWhere((found) => found.id === change.keyId)
     else if (change.kind === 'all') known.clear()
   })
-  return async (request, reply) => {
+  const guard = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     void reply.header('x-content-type-options', 'nosniff')
-    const key = bearer(request)
+    const key = presentedKey(request.headers.authorization)
     const found =
       key === undefined
         ? undefined
@@ -93,10 +99,12 @@ export function apiKeyGuard(
     }
     request.apiKey = found
   }
+  return Object.assign(guard, { known: (presented: string) => known.get(presented) })
 }
 
-function bearer(request: FastifyRequest): string | undefined {
-  const header = request.headers.authorization
-  if (header === undefined) return undefined
-  return /^Bearer\s+(\S+)$/i.exec(header)?.[1]
+const BEARER = /^Bearer\s+(\S+)$/i
+
+/** The API key an `Authorization: Bearer <key>` header presents (the one parser of it). */
+export function presentedKey(authorization: string | undefined): string | undefined {
+  return authorization === undefined ? undefined : BEARER.exec(authorization)?.[1]
 }

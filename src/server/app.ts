@@ -4,7 +4,9 @@ import helmet from '@fastify/helmet'
 import rateLimit from '@fastify/rate-limit'
 import Fastify from 'fastify'
 import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify'
+import proxyAddr from '@fastify/proxy-addr'
 import { randomBytes } from 'node:crypto'
+import type { IncomingMessage } from 'node:http'
 import { accountView } from '../broker/account-view.js'
 import type { BrokerContext } from '../broker/context.js'
 import type { DemoClock } from '../app/demo-clock.js'
@@ -19,7 +21,8 @@ import {
   migrationStatus,
 } from '../broker/read/accounts.js'
 import { loggerOptions } from './logger.js'
-import { apiRateLimits } from './plugins/api-rate-limit.js'
+import { AccessLogController, accessLogger } from './plugins/access-log.js'
+import { RATE_WINDOW_MS, apiRateLimits } from './plugins/api-rate-limit.js'
 import { clientErrorHandler } from './plugins/client-errors.js'
 import { CONNECTION_DEFAULTS, connectionOptions } from './plugins/connections.js'
 import { COMMON_QUERY, strictQuery } from './plugins/strict-query.js'
@@ -44,8 +47,10 @@ import { dashboardRoutes } from './dashboard/routes.js'
 import type { PasswordHash } from './dashboard/password.js'
 import { registerOpenApi } from './openapi.js'
 import { publicFeedRoutes } from './routes/feeds.js'
-import { leanFeedPath, leanServerFactory } from './feed-lean-path.js'
-import type { LeanHandler } from './feed-lean-path.js'
+import { leanFeedPath } from './feed-lean-path.js'
+import { leanServerFactory } from './lean-server.js'
+import type { LeanHandler } from './lean-server.js'
+import { leanTokenPath } from './token-lean-path.js'
 
 /** Everything {@link buildApp} wires together. */
 export interface AppOptions {
@@ -99,23 +104,29 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const metrics = options.metrics ?? createMetrics()
   const publicUrl = new URL(ctx.publicUrl)
   const connections = { ...CONNECTION_DEFAULTS, ...options.connections }
-  // Filled once the feed publisher exists; until then every request goes to Fastify.
-  const lean: { feeds?: LeanHandler } = {}
+  // Filled once the routes exist; until then every request goes to Fastify.
+  const lean: LeanHandler[] = []
+  const trustProxy = trustProxyOption(options.trustProxy)
+  const requestId = requestIds()
+  let closing = false
   const app = Fastify({
     ...(options.logger === undefined
       ? { logger: loggerOptions(options.logLevel ?? 'info', options.logStream) }
       : { loggerInstance: options.logger }),
-    genReqId: requestIds(),
+    genReqId: requestId,
+    // One access line per request instead of two (plugins/access-log.ts).
+    logController: new AccessLogController(),
     // Malformed requests: answered and closed, their raw bytes never logged.
     clientErrorHandler,
-    trustProxy: trustProxyOption(options.trustProxy),
+    trustProxy,
     bodyLimit: 256 * 1024,
     ...connectionOptions(connections),
     routerOptions: { ignoreTrailingSlash: true },
     // Unknown query or body fields are an error (400), not silently dropped.
     ajv: { customOptions: { removeAdditional: false } },
-    // The public feed's lean path answers fresh cached copies before Fastify (feed-lean-path.ts).
-    serverFactory: leanServerFactory(() => lean.feeds),
+    // Cached token reads and feed copies are answered before Fastify (token-lean-path.ts,
+    // feed-lean-path.ts).
+    serverFactory: leanServerFactory(() => lean),
   })
 
   // Past the cap Node closes new sockets at once, before reading a byte.
@@ -156,7 +167,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     global: false,
     max: limits.max,
     keyGenerator: limits.keyGenerator,
-    timeWindow: 60_000,
+    store: limits.store,
+    timeWindow: RATE_WINDOW_MS,
     // The plugin throws what this returns; the error handler turns it into the one error body.
     errorResponseBuilder: () => new ServiceError('rate_limited', 'too many requests; slow down'),
   })
@@ -269,7 +281,23 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const guard = apiKeyGuard(ctx, { cacheMs: 5_000 })
   apiRoutes(app, { ctx, tokens, guard, feeds: { publisher, defaultItems } })
   publicFeedRoutes(app, { publisher })
-  lean.feeds = leanFeedPath(publisher, metrics)
+  app.addHook('preClose', (done) => {
+    closing = true
+    done()
+  })
+  lean.push(
+    leanTokenPath({
+      tokens,
+      guard,
+      limits,
+      metrics,
+      log: accessLogger(app.log),
+      requestId,
+      clientAddress: clientAddressOf(trustProxy),
+      closing: () => closing,
+    }),
+    leanFeedPath(publisher, metrics),
+  )
   dashboardRoutes(app, {
     ctx,
     tokens,
@@ -325,6 +353,15 @@ function trustProxyOption(
   if (value === undefined || value === false) return false
   if (typeof value === 'number') return (_address, hop) => hop < value
   return [...value]
+}
+
+/** The client's address as Fastify's `request.ip` computes it, for the lean paths. */
+function clientAddressOf(
+  trust: ReturnType<typeof trustProxyOption>,
+): (request: IncomingMessage) => string {
+  if (trust === false) return (request) => request.socket.remoteAddress ?? ''
+  const trusted = typeof trust === 'function' ? trust : proxyAddr.compile(trust)
+  return (request) => proxyAddr(request, trusted)
 }
 
 /**

@@ -1,14 +1,10 @@
-import { createServer } from 'node:http'
-import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'node:http'
 import type { FeedPublisher } from '../broker/feeds.js'
+import type { LeanHandler } from './lean-server.js'
 import type { Metrics } from './plugins/metrics.js'
 import { STALE_HEADER, matches } from './routes/feeds.js'
 
 const FEED_PATH = /^\/feeds\/([A-Za-z0-9_-]{1,128})\.json$/
 const ROUTE = '/feeds/:id.json'
-
-/** Answers a request itself, or returns false to hand it to Fastify. */
-export type LeanHandler = (request: IncomingMessage, response: ServerResponse) => boolean
 
 /**
  * The public feed's lean path: `GET /feeds/<id>.json` (no query string) whose copy is fresh in the
@@ -58,26 +54,5 @@ export function leanFeedPath(publisher: FeedPublisher, metrics: Metrics): LeanHa
       (performance.now() - started) / 1000,
     )
     return true
-  }
-}
-
-/**
- * A Fastify `serverFactory` that offers each request to `lean()` first: the HTTP server Fastify
- * would create, with the same timeouts applied (Fastify applies them only to servers it creates).
- * @param lean - the lean handler, once the app has built it (until then everything goes to Fastify)
- */
-export function leanServerFactory(
-  lean: () => LeanHandler | undefined,
-): (handler: RequestListener, options: Record<string, unknown>) => Server {
-  return (handler, options) => {
-    const server = createServer((request, response) => {
-      if (lean()?.(request, response) !== true) handler(request, response)
-    })
-    server.keepAliveTimeout = Number(options['keepAliveTimeout'])
-    server.requestTimeout = Number(options['requestTimeout'])
-    server.setTimeout(Number(options['connectionTimeout']))
-    const perSocket = Number(options['maxRequestsPerSocket'])
-    if (perSocket > 0) server.maxRequestsPerSocket = perSocket
-    return server
   }
 }

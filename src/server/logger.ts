@@ -1,5 +1,5 @@
 import type { FastifyServerOptions } from 'fastify'
-import { stdSerializers } from 'pino'
+import { destination, stdSerializers } from 'pino'
 import { REDACT_PATHS, redactUrl } from './redact.js'
 
 /**
@@ -13,7 +13,10 @@ export function loggerOptions(
   return {
     level,
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
-    ...(stream === undefined ? {} : { stream }),
+    // Stdout by default, written asynchronously: lines logged while a write is under way go out
+    // together in the next one, instead of one blocking write per line (pino flushes what is
+    // left when the process exits).
+    stream: stream ?? destination({ dest: 1, sync: false }),
     serializers: {
       // Node's parse errors carry `rawPacket`, the request's bytes (keys, cookies, codes in
       // clear): pino's error serializer would copy it into the line, so it is dropped here.

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto'
+import { hash, randomBytes } from 'node:crypto'
 
 import { invalidArgument } from './store-error.js'
 
@@ -30,5 +30,6 @@ export function randomToken(bytes = 32): string {
  * @param value - the secret
  */
 export function sha256Hex(value: string): string {
-  return createHash('sha256').update(value, 'utf8').digest('hex')
+  // The one-shot form: a Hash object per call was 3 % of a cached token read (rate-limit key).
+  return hash('sha256', value, 'hex')
 }

@@ -4,8 +4,11 @@ import type {
   onRequestHookHandler,
   onResponseHookHandler,
 } from 'fastify'
+import type { FastifyRateLimitStore, FastifyRateLimitStoreCtor } from '@fastify/rate-limit'
+import LocalStore from '@fastify/rate-limit/store/LocalStore.js'
 import { ServiceError } from '../../broker/service-error.js'
 import { sha256Hex } from '../../broker/secrets.js'
+import { presentedKey } from '../api-key-guard.js'
 import { errorBody } from '../respond.js'
 
 /** How rate limits are counted; see {@link apiRateLimits}. */
@@ -18,14 +21,29 @@ export interface ApiRateLimitOptions {
   readonly now: () => number
 }
 
+/** The counting window of every limit, in ms. */
+export const RATE_WINDOW_MS = 60_000
 const API_PREFIX = '/api/'
-const WINDOW_MS = 60_000
-const BEARER = /^Bearer\s+(\S+)$/i
+/** @fastify/rate-limit's default memory: this many keys per route. */
+const STORE_KEYS = 5_000
 
-function bearerKey(request: FastifyRequest): string | undefined {
-  if (!request.url.startsWith(API_PREFIX)) return undefined
-  const header = request.headers.authorization
-  return header === undefined ? undefined : BEARER.exec(header)?.[1]
+/** The rate limits as {@link apiRateLimits} builds them. */
+export interface ApiRateLimits {
+  /** What a request is counted against: its key's hash on `/api/*`, else its address. */
+  readonly keyOf: (url: string, authorization: string | undefined, ip: string) => string
+  /** The limit for what {@link keyOf} returned. */
+  readonly maxOf: (key: string) => number
+  /** Whether no address has failed an API key within the current window. */
+  readonly noRecentFailures: () => boolean
+  /** For @fastify/rate-limit. */
+  readonly keyGenerator: (request: FastifyRequest) => string
+  readonly max: (request: FastifyRequest, key: string) => number
+  readonly store: FastifyRateLimitStoreCtor
+  /** Each route's counters, as the plugin keeps them (`GET /api/v1/accounts/:id/token`). */
+  readonly storeOf: (method: string, url: string) => FastifyRateLimitStore | undefined
+  /** Root hooks for the failures. */
+  readonly onRequest: onRequestHookHandler
+  readonly onResponse: onResponseHookHandler
 }
 
 /**
@@ -36,25 +54,46 @@ function bearerKey(request: FastifyRequest): string | undefined {
  * after `perAddress` failed attempts in a minute, `/api/*` answers 429 to that address before
  * checking any key, so guessing keys (or sending a new made-up key each time to get a fresh
  * per-key budget) is as limited as any anonymous traffic.
- * @returns `keyGenerator` and `max` for @fastify/rate-limit, and two root hooks for the failures
+ *
+ * The counters are @fastify/rate-limit's own (its in-memory store, one per route), kept where the
+ * token API's lean path can count in them too, so both paths draw on one budget.
  */
-export function apiRateLimits(options: ApiRateLimitOptions): {
-  keyGenerator: (request: FastifyRequest) => string
-  max: (request: FastifyRequest, key: string) => number
-  onRequest: onRequestHookHandler
-  onResponse: onResponseHookHandler
-} {
+export function apiRateLimits(options: ApiRateLimitOptions): ApiRateLimits {
   const failures = new Map<string, { count: number; resetAt: number }>()
+  let failuresUntil = 0
   const failedTooOften = (address: string, now: number): boolean => {
     const entry = failures.get(address)
     return entry !== undefined && entry.resetAt > now && entry.count >= options.perAddress
   }
+  const keyOf = (url: string, authorization: string | undefined, ip: string): string => {
+    const key = url.startsWith(API_PREFIX) ? presentedKey(authorization) : undefined
+    return key === undefined ? ip : `key:${sha256Hex(key)}`
+  }
+  const maxOf = (key: string): number =>
+    key.startsWith('key:') ? options.perKey : options.perAddress
+  const stores = new Map<string, FastifyRateLimitStore>()
+  class RouteStores {
+    readonly #root = new LocalStore(false, false, STORE_KEYS)
+    incr(...args: Parameters<FastifyRateLimitStore['incr']>): void {
+      this.#root.incr(...args)
+    }
+    child(params: unknown): FastifyRateLimitStore {
+      const store = new LocalStore(false, false, STORE_KEYS)
+      const route = (params as { routeInfo?: { method?: unknown; url?: unknown } }).routeInfo
+      if (typeof route?.method === 'string' && typeof route.url === 'string') {
+        stores.set(`${route.method} ${route.url}`, store)
+      }
+      return store
+    }
+  }
   return {
-    keyGenerator: (request) => {
-      const key = bearerKey(request)
-      return key === undefined ? request.ip : `key:${sha256Hex(key)}`
-    },
-    max: (_request, key) => (key.startsWith('key:') ? options.perKey : options.perAddress),
+    keyOf,
+    maxOf,
+    noRecentFailures: () => failuresUntil <= options.now(),
+    keyGenerator: (request) => keyOf(request.url, request.headers.authorization, request.ip),
+    max: (_request, key) => maxOf(key),
+    store: RouteStores,
+    storeOf: (method, url) => stores.get(`${method} ${url}`),
     onRequest: (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
       if (failures.size === 0 || !request.url.startsWith(API_PREFIX)) {
         done()
@@ -75,10 +114,11 @@ export function apiRateLimits(options: ApiRateLimitOptions): {
         if (entry === undefined || entry.resetAt <= now) {
           // Bounded memory: a flood from many addresses starts the count over, never grows it.
           if (failures.size >= 10_000) failures.clear()
-          failures.set(request.ip, { count: 1, resetAt: now + WINDOW_MS })
+          failures.set(request.ip, { count: 1, resetAt: now + RATE_WINDOW_MS })
         } else {
           entry.count++
         }
+        failuresUntil = Math.max(failuresUntil, now + RATE_WINDOW_MS)
       }
       done()
     },

@@ -1,15 +1,16 @@
 import type { FastifyInstance } from 'fastify'
-import { accountView, iso } from '../../broker/account-view.js'
+import { accountView } from '../../broker/account-view.js'
 import type { RequiredScope } from '../../broker/api-key-scopes.js'
 import type { BrokerContext } from '../../broker/context.js'
 import { disconnectAccount } from '../../broker/disconnect-account.js'
 import { ServiceError } from '../../broker/service-error.js'
 import { SERVED_TOKEN_KIND } from '../../broker/token-kinds.js'
-import type { ServedToken, TokenService } from '../../broker/token-service.js'
+import type { TokenService } from '../../broker/token-service.js'
 import { getAccount, getToken, listAccountsWithTokens } from '../../broker/read/accounts.js'
 import { ACCOUNT_STATUSES } from '../../broker/types.js'
 import type { AccountStatus } from '../../broker/types.js'
 import type { ApiKeyGuard } from '../api-key-guard.js'
+import { TOKEN_HEADERS, TOKEN_SCOPE, tokenBody } from '../token-answer.js'
 import type { FeedPublisher } from '../../broker/feeds.js'
 import { feedApiRoutes } from './feeds.js'
 import { errorSchema, pageOf, pagedQuery } from './schemas.js'
@@ -98,7 +99,6 @@ export function apiRoutes(
   },
 ): void {
   const { ctx, tokens } = deps
-  const tokenBodies = new WeakMap<ServedToken, Record<string, string | null>>()
 
   app.register(
     (api, _opts, done) => {
@@ -170,7 +170,7 @@ export function apiRoutes(
         {
           config: {
             rateLimit: {},
-            scope: 'tokens:read',
+            scope: TOKEN_SCOPE,
             errors: [
               'not_found',
               'needs_reauth',
@@ -202,19 +202,7 @@ export function apiRoutes(
         },
         async (request, reply) => {
           const served = await tokens.getToken(request.params.id)
-          void reply.header('cache-control', 'no-store')
-          // A token served from the cache is the same object each time: so is its body.
-          let body = tokenBodies.get(served)
-          if (body === undefined) {
-            body = {
-              access_token: served.accessToken,
-              expires_at: iso(served.expiresAt),
-              account_id: served.accountId,
-              user_id: served.userId,
-            }
-            tokenBodies.set(served, body)
-          }
-          return body
+          return reply.headers(TOKEN_HEADERS).send(tokenBody(served))
         },
       )
 

@@ -29,7 +29,7 @@ import { COMMON_QUERY, strictQuery } from './plugins/strict-query.js'
 import type { ConnectionLimits } from './plugins/connections.js'
 import { EXPIRY_BUCKET_DAYS, accountStatsGauges, createMetrics } from './plugins/metrics.js'
 import type { Metrics } from './plugins/metrics.js'
-import { errorBody, httpStatusOf, sendError, toHttpFailure } from './errors.js'
+import { failureAnswer, httpStatusOf, sendError } from './errors.js'
 import { wantsJson } from './respond.js'
 import { apiKeyGuard } from './api-key-guard.js'
 import { apiRoutes } from './routes/api.js'
@@ -186,12 +186,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   app.setErrorHandler((error, request, reply) => {
     const schema = request.routeOptions.schema as Readonly<Record<string, unknown>> | undefined
-    const { failure, status } = toHttpFailure(error, schema)
-    if (failure.code === 'internal') request.log.error({ err: error }, 'request failed')
-    if (failure.retryAfterSeconds !== undefined) {
-      void reply.header('retry-after', String(Math.ceil(failure.retryAfterSeconds)))
-    }
-    return reply.code(status).send(errorBody(failure))
+    const answer = failureAnswer(error, schema)
+    if (answer.failure.code === 'internal') request.log.error({ err: error }, 'request failed')
+    return reply.code(answer.status).headers(answer.headers).send(answer.body)
   })
   app.setNotFoundHandler((request, reply) => {
     const failure = new ServiceError('not_found', 'there is nothing at this address')
@@ -291,7 +288,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       guard,
       limits,
       metrics,
-      log: accessLogger(app.log),
+      accessLog: accessLogger(app.log),
+      log: app.log,
       requestId,
       clientAddress: clientAddressOf(trustProxy),
       closing: () => closing,

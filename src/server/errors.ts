@@ -52,6 +52,32 @@ export function sendError(reply: FastifyReply, error: ServiceError): FastifyRepl
   return reply.code(httpStatusOf(error)).send(errorBody(error))
 }
 
+/** A failed request's answer: see {@link failureAnswer}. */
+export interface FailureAnswer {
+  readonly failure: ServiceError
+  readonly status: number
+  /** `Retry-After` when the failure says when. */
+  readonly headers: Readonly<Record<string, string>>
+  readonly body: { error: { code: string; message: string } }
+}
+
+/**
+ * Any thrown value as the whole answer to a failed request (status, headers, the one error body):
+ * the service's error handler and the token API's lean path answer failures through it. The
+ * caller logs `internal` failures (their message is never shown).
+ */
+export function failureAnswer(
+  error: unknown,
+  routeSchema?: Readonly<Record<string, unknown>>,
+): FailureAnswer {
+  const { failure, status } = toHttpFailure(error, routeSchema)
+  const headers: Record<string, string> =
+    failure.retryAfterSeconds === undefined
+      ? {}
+      : { 'retry-after': String(Math.ceil(failure.retryAfterSeconds)) }
+  return { failure, status, headers, body: errorBody(failure) }
+}
+
 /**
  * Any thrown value as a domain error for the HTTP edge: a `ServiceError` as is; a validation
  * failure in words that name the field (`routeSchema` lets them name its bounds); Fastify's own

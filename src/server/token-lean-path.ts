@@ -1,9 +1,10 @@
 import type { FastifyBaseLogger } from 'fastify'
-import type { IncomingMessage } from 'node:http'
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import { keyMayDo } from '../broker/api-key-scopes.js'
-import type { TokenService } from '../broker/token-service.js'
+import type { ServedToken, TokenService } from '../broker/token-service.js'
 import { presentedKey } from './api-key-guard.js'
 import type { ApiKeyGuard } from './api-key-guard.js'
+import { failureAnswer } from './errors.js'
 import type { LeanHandler } from './lean-server.js'
 import { writeAccessLine } from './plugins/access-log.js'
 import { RATE_WINDOW_MS } from './plugins/api-rate-limit.js'
@@ -12,6 +13,7 @@ import type { Metrics } from './plugins/metrics.js'
 import { TOKEN_HEADERS, TOKEN_ROUTE, TOKEN_SCOPE, tokenBody } from './token-answer.js'
 
 const TOKEN_PATH = /^\/api\/v1\/accounts\/([A-Za-z0-9_-]{1,128})\/token$/
+const JSON_TYPE = TOKEN_HEADERS['content-type']
 
 /** What the token API's lean path answers with; each part is the one the Fastify route uses. */
 export interface LeanTokenDeps {
@@ -20,6 +22,8 @@ export interface LeanTokenDeps {
   readonly limits: ApiRateLimits
   readonly metrics: Metrics
   /** From `accessLogger`. */
+  readonly accessLog: FastifyBaseLogger
+  /** The service's (redacting) logger, for failures that are ours. */
   readonly log: FastifyBaseLogger
   readonly requestId: () => string
   /** The client's address as Fastify's `request.ip` computes it (trust-proxy aware). */
@@ -29,15 +33,16 @@ export interface LeanTokenDeps {
 }
 
 /**
- * The token API's lean path: the hot read of apps, `GET /api/v1/accounts/<id>/token` with a key
- * the guard has checked, the scope `tokens:read`, its budget left and the token in memory, is
- * answered here, before Fastify — its per-request machinery (reply object, child logger, hooks,
- * validation) was most of the read's cost (docs/benchmarks.md, "Token API at the defaults").
- * Every decision is the Fastify route's own function: the guard's memory ({@link ApiKeyGuard}),
- * `keyMayDo`, the same rate-limit counters, `TokenService.peek` (the cache `getToken` reads), the
- * same body and headers, the same metrics and access line. Anything else — an unknown or revoked
- * key, a missing scope, a key failure seen in the last minute, an exhausted budget, a token not
- * in memory, a query string — returns false and the route answers it.
+ * The token API's lean path: `GET /api/v1/accounts/<id>/token`, the hot read of apps, with a key
+ * the guard has already checked, the scope `tokens:read` and budget left, is answered here,
+ * before Fastify — whose per-request machinery (reply object, child logger, hooks, validation)
+ * was most of the read's cost (docs/benchmarks.md, "Token API at the defaults"). Every decision
+ * is the Fastify route's own function: the guard's memory ({@link ApiKeyGuard}), `keyMayDo`, the
+ * plugin's rate-limit counters, `TokenService.getToken` (through `peek` when the token is in
+ * memory), the one failure mapping (`failureAnswer`), the same body, headers, metrics and access
+ * line. The route answers the rest: an unknown or revoked key, a missing scope, a key failure
+ * seen in the last minute (the per-address refusal needs Fastify's view of the address), an
+ * exhausted budget (429), a query string or anything else.
  */
 export function leanTokenPath(deps: LeanTokenDeps): LeanHandler {
   return (request, response) => {
@@ -50,11 +55,7 @@ export function leanTokenPath(deps: LeanTokenDeps): LeanHandler {
     if (presented === undefined) return false
     const key = deps.guard.known(presented)
     if (key === undefined || !keyMayDo(key.scopes, TOKEN_SCOPE)) return false
-    // A failed key from any address turns the lean path off for the window: the per-address
-    // refusal needs Fastify's view of the address.
     if (!deps.limits.noRecentFailures()) return false
-    const served = deps.tokens.peek(accountId)
-    if (served === undefined) return false
     const store = deps.limits.storeOf('GET', TOKEN_ROUTE)
     if (store === undefined) return false
     const started = performance.now()
@@ -73,28 +74,71 @@ export function leanTokenPath(deps: LeanTokenDeps): LeanHandler {
     )
     // Over the limit, the route answers 429 (counting once more changes nothing).
     if (counted === undefined || counted.current > max) return false
-    const body = tokenBody(served)
-    response
-      .writeHead(200, {
+    const answer = answering(deps, response, {
+      url,
+      ip,
+      started,
+      id: deps.requestId(),
+      headers: {
         'x-ratelimit-limit': String(max),
         'x-ratelimit-remaining': String(Math.max(0, max - counted.current)),
         'x-ratelimit-reset': String(Math.ceil(counted.ttl / 1000)),
         'x-content-type-options': 'nosniff',
-        ...TOKEN_HEADERS,
+      },
+    })
+    // A token in memory is answered now; any other read waits for getToken, as the route does.
+    const cached = deps.tokens.peek(accountId)
+    if (cached !== undefined) answer.token(cached)
+    else deps.tokens.getToken(accountId).then(answer.token, answer.failure)
+    return true
+  }
+}
+
+function answering(
+  deps: LeanTokenDeps,
+  response: ServerResponse,
+  request: {
+    readonly url: string
+    readonly ip: string
+    readonly started: number
+    readonly id: string
+    readonly headers: Readonly<Record<string, string>>
+  },
+): { token: (served: ServedToken) => void; failure: (error: unknown) => void } {
+  const send = (status: number, headers: Readonly<Record<string, string>>, body: string) => {
+    response
+      .writeHead(status, {
+        ...request.headers,
+        ...headers,
         'content-length': String(Buffer.byteLength(body)),
       })
       .end(body)
-    const seconds = (performance.now() - started) / 1000
-    deps.metrics.httpRequests.inc({ method: 'GET', route: TOKEN_ROUTE, status: 200 })
-    deps.metrics.httpDuration.observe({ method: 'GET', route: TOKEN_ROUTE }, seconds)
-    writeAccessLine(deps.log, {
-      id: deps.requestId(),
+    const ms = performance.now() - request.started
+    deps.metrics.httpRequests.inc({ method: 'GET', route: TOKEN_ROUTE, status })
+    deps.metrics.httpDuration.observe({ method: 'GET', route: TOKEN_ROUTE }, ms / 1000)
+    writeAccessLine(deps.accessLog, {
+      id: request.id,
       method: 'GET',
-      url,
-      ip,
-      statusCode: 200,
-      responseTime: seconds * 1000,
+      url: request.url,
+      ip: request.ip,
+      statusCode: status,
+      responseTime: ms,
     })
-    return true
+  }
+  return {
+    token: (served) => {
+      send(200, TOKEN_HEADERS, tokenBody(served))
+    },
+    failure: (error) => {
+      const answer = failureAnswer(error)
+      if (answer.failure.code === 'internal') {
+        deps.log.error({ reqId: request.id, err: error }, 'request failed')
+      }
+      send(
+        answer.status,
+        { ...answer.headers, 'content-type': JSON_TYPE },
+        JSON.stringify(answer.body),
+      )
+    },
   }
 }

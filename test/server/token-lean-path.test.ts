@@ -5,6 +5,7 @@
 // debug: Fastify writes `incoming request` for each request it sees, the lean path never does.
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
+import { sql } from 'kysely'
 import { revokeApiKey } from '../../src/broker/revoke-api-key.js'
 import { createApiKey } from '../../src/store/index.js'
 import type { DashboardService } from '../dashboard/harness.js'
@@ -114,14 +115,6 @@ describe('the token API lean path', () => {
     assert.equal(((await over.json()) as { error: { code: string } }).error.code, 'rate_limited')
   })
 
-  test('a revoked key is refused on the very next read', async () => {
-    const { id, key } = await newKey()
-    assert.equal((await read(key)).status, 200)
-    assert.equal((await read(key)).status, 200)
-    assert.equal(await revokeApiKey(svc.service.runtime.ctx, id), true)
-    assert.equal((await read(key)).status, 401)
-  })
-
   test('a key without tokens:read is refused (403) however often it asks', async () => {
     const { key } = await newKey(['accounts:manage'])
     for (let i = 0; i < 3; i++) {
@@ -134,24 +127,32 @@ describe('the token API lean path', () => {
     }
   })
 
-  test('after a failed key, reads go through Fastify for the window and still succeed', async () => {
+  test('a query string or a trailing slash goes to the route', async () => {
     const { key } = await newKey()
     const path = `/api/v1/accounts/${accountId}/token`
     assert.equal((await read(key)).status, 200)
-    assert.equal((await read('not-a-key')).status, 401)
-    const before = seenByFastify(path)
-    assert.equal((await read(key)).status, 200)
-    assert.equal(seenByFastify(path), before + 1, 'answered by the route, which checks the address')
-  })
-
-  test('a query string, a trailing slash or an unknown account goes to the route', async () => {
-    const { key } = await newKey()
-    const path = `/api/v1/accounts/${accountId}/token`
-    assert.equal((await read(key)).status, 200)
+    const before = seenByFastify(`${path}?x=1`)
     const unknown = await read(key, `${path}?x=1`)
     assert.equal(unknown.status, 400, 'the route refuses undeclared query parameters')
+    assert.equal(seenByFastify(`${path}?x=1`), before + 1)
     assert.equal((await read(key, `${path}/`)).status, 200)
-    assert.equal((await read(key, '/api/v1/accounts/acc_missing/token')).status, 404)
+    assert.equal(seenByFastify(`${path}/`), 1)
+  })
+
+  test('an unknown account is answered 404 by either path with the same headers and body', async () => {
+    const path = '/api/v1/accounts/acc_missing/token'
+    const { key } = await newKey()
+    const full = await read(key, path)
+    assert.equal(seenByFastify(path), 1, 'a key not yet known goes to the route')
+    const lean = await read(key, path)
+    assert.equal(seenByFastify(path), 1, 'the second answer is the lean path’s')
+    assert.equal(full.status, 404)
+    assert.equal(lean.status, 404)
+    const [a, b] = [headersOf(full), headersOf(lean)]
+    delete a['x-ratelimit-remaining']
+    delete b['x-ratelimit-remaining']
+    assert.deepEqual(b, a)
+    assert.equal(await lean.text(), await full.text())
   })
 
   test('a removed account is 404 at once, though its token was in memory', async () => {
@@ -181,6 +182,25 @@ describe('the token API lean path', () => {
     for (let i = 0; i < 3; i++) assert.equal((await read(key)).status, 200)
     assert.equal(count(await metricsText()), before + 3)
   })
+
+  // Last: a 401 turns the lean path off for the rest of the window.
+  test('a revoked key is refused on the very next read', async () => {
+    const { id, key } = await newKey()
+    assert.equal((await read(key)).status, 200)
+    assert.equal((await read(key)).status, 200)
+    assert.equal(await revokeApiKey(svc.service.runtime.ctx, id), true)
+    assert.equal((await read(key)).status, 401)
+  })
+
+  test('after a failed key, reads go through Fastify for the window and still succeed', async () => {
+    const { key } = await newKey()
+    const path = `/api/v1/accounts/${accountId}/token`
+    assert.equal((await read(key)).status, 200)
+    assert.equal((await read('not-a-key')).status, 401)
+    const before = seenByFastify(path)
+    assert.equal((await read(key)).status, 200)
+    assert.equal(seenByFastify(path), before + 1, 'answered by the route, which checks the address')
+  })
 })
 
 describe('the token API lean path behind a trusted proxy', () => {
@@ -203,6 +223,48 @@ describe('the token API lean path behind a trusted proxy', () => {
       assert.deepEqual(ips, ['203.0.113.9', '203.0.113.9'])
     } finally {
       await proxied.close()
+    }
+  })
+})
+
+describe('the token API lean path with the token cache off', () => {
+  test('every read by a known key is answered before Fastify, with the stored token', async () => {
+    const uncached = await startDashboardService({
+      IGTOKEN_LOG_LEVEL: 'debug',
+      IGTOKEN_TOKEN_CACHE_SECONDS: '0',
+    })
+    try {
+      const id = await uncached.connect(USERS.business)
+      const key = await uncached.apiKey()
+      const path = `/api/v1/accounts/${id}/token`
+      const bodies: string[] = []
+      for (let i = 0; i < 4; i++) {
+        const res = await fetch(`${uncached.url}${path}`, {
+          headers: { authorization: `Bearer ${key}` },
+        })
+        assert.equal(res.status, 200)
+        bodies.push(await res.text())
+      }
+      const seen = uncached.logs.filter((line) => {
+        const entry = JSON.parse(line) as { msg?: string; req?: { url?: string } }
+        return entry.msg === 'incoming request' && entry.req?.url === path
+      }).length
+      assert.equal(seen, 1, 'only the first read (its key not yet known) reached Fastify')
+      assert.equal(new Set(bodies).size, 1)
+      // Checked independently: the token is the one stored, sealed, for this account.
+      const stored = await sql<{ n: number }>`
+        SELECT COUNT(*) AS n FROM tokens WHERE account_id = ${id}`.execute(
+        uncached.service.store.db,
+      )
+      assert.equal(Number(stored.rows[0]?.n), 1)
+      const served = JSON.parse(bodies[0] ?? '{}') as { access_token: string; account_id: string }
+      assert.equal(served.account_id, id)
+      const me = await fetch(
+        `${uncached.service.emulatorUrl ?? ''}/graph.instagram.com/v25.0/me?fields=user_id&access_token=${encodeURIComponent(served.access_token)}`,
+      )
+      assert.equal(((await me.json()) as { user_id: string }).user_id, USERS.business)
+    } finally {
+      await uncached.close()
     }
   })
 })

@@ -89,7 +89,16 @@ export function leanTokenPath(deps: LeanTokenDeps): LeanHandler {
     // A token in memory is answered now; any other read waits for getToken, as the route does.
     const cached = deps.tokens.peek(accountId)
     if (cached !== undefined) answer.token(cached)
-    else deps.tokens.getToken(accountId).then(answer.token, answer.failure)
+    else {
+      deps.tokens
+        .getToken(accountId)
+        .then(answer.token, answer.failure)
+        .catch((error: unknown) => {
+          // Writing the answer failed (the socket is gone): nothing left to tell the client.
+          deps.log.warn({ err: error }, 'a token answer could not be written')
+          response.destroy()
+        })
+    }
     return true
   }
 }

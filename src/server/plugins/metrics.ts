@@ -2,6 +2,9 @@ import { performance } from 'node:perf_hooks'
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 import type { AccountStats } from '../../broker/types.js'
 
+/** How often the event-loop delay is sampled (ms): a stall shorter than this can go unseen. */
+const EVENT_LOOP_SAMPLE_MS = 100
+
 /** The service's Prometheus metrics, on a registry of its own so that several apps can coexist. */
 export interface Metrics {
   readonly registry: Registry
@@ -23,7 +26,13 @@ export interface Metrics {
 export function createMetrics(options: { collectDefault?: boolean } = {}): Metrics {
   const registry = new Registry()
   if (options.collectDefault === true)
-    collectDefaultMetrics({ register: registry, prefix: 'igtoken_' })
+    collectDefaultMetrics({
+      register: registry,
+      prefix: 'igtoken_',
+      // The event-loop delay sampler wakes the process at this interval even when idle; at
+      // prom-client's default (10 ms) that was most of an idle service's CPU (1.35 %, measured).
+      eventLoopMonitoringPrecision: EVENT_LOOP_SAMPLE_MS,
+    })
   const registers = [registry]
   return {
     registry,

@@ -23,9 +23,9 @@ export interface ClaimDueTokensInput {
  * first. Two claimers — threads, processes or instances — never get the same row while a lease
  * runs.
  *
- * One `UPDATE … WHERE id IN (SELECT … LIMIT n) RETURNING *` statement: on SQLite a single write
- * statement takes the database's write lock for its whole run (the same exclusion as
- * `BEGIN IMMEDIATE`, waiting on busy_timeout); on PostgreSQL the sub-select adds
+ * One `WITH candidates AS MATERIALIZED (SELECT … LIMIT n) UPDATE … RETURNING *` statement: on
+ * SQLite a single write statement takes the database's write lock for its whole run (the same
+ * exclusion as `BEGIN IMMEDIATE`, waiting on busy_timeout); on PostgreSQL the sub-select adds
  * `FOR UPDATE SKIP LOCKED` and the outer WHERE re-checks the lease after any wait.
  * @param store - the store
  * @param input - see {@link ClaimDueTokensInput}
@@ -41,20 +41,28 @@ export async function claimDueTokens(
     throw invalidArgument('"leaseMs" must be a positive integer')
   }
   const limit = pageLimit(input.limit, 100)
-  const candidates = store.dialect.lockForClaim(
-    store.db
-      .selectFrom('tokens')
-      .select('id')
-      .where('next_refresh_at', '<=', now)
-      .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<=', now)]))
-      .orderBy('next_refresh_at')
-      .orderBy('id')
-      .limit(limit),
-  )
+  // The candidates are picked once, in a MATERIALIZED common table expression. As a plain
+  // `id IN (SELECT … LIMIT n FOR UPDATE SKIP LOCKED)`, PostgreSQL may run the sub-select again for
+  // each due row (a nested loop, chosen when its statistics say little is due); each run skips the
+  // rows this statement already updated and returns the next n, so one claim took every due row.
   const rows = await store.db
+    .with(
+      (cte) => cte('candidates').materialized(),
+      (db) =>
+        store.dialect.lockForClaim(
+          db
+            .selectFrom('tokens')
+            .select('id')
+            .where('next_refresh_at', '<=', now)
+            .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<=', now)]))
+            .orderBy('next_refresh_at')
+            .orderBy('id')
+            .limit(limit),
+        ),
+    )
     .updateTable('tokens')
     .set({ lease_owner: owner, lease_until: now + input.leaseMs })
-    .where('id', 'in', candidates)
+    .where('id', 'in', (eb) => eb.selectFrom('candidates').select('candidates.id'))
     .where('next_refresh_at', '<=', now)
     .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<=', now)]))
     .returningAll()

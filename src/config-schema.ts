@@ -209,6 +209,10 @@ export const shape = {
     .min(1, 'expected 1 to 500')
     .max(500, 'expected 1 to 500')
     .default(100),
+  IGTOKEN_REFRESH_WRITE_BEHIND: z
+    .enum(['true', 'false', '1', '0'], { error: 'expected true or false' })
+    .default('true')
+    .transform((value) => value === 'true' || value === '1'),
   IGTOKEN_REFRESH_POLL_SECONDS: positiveInt(30),
   IGTOKEN_REFRESH_LEASE_SECONDS: positiveInt(120),
   IGTOKEN_REFRESH_EXPIRING_DAYS: positiveInt(7),

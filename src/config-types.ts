@@ -9,6 +9,8 @@ export interface RefreshConfig {
   readonly jitterHours: number
   readonly concurrency: number
   readonly batchSize: number
+  /** Store the engine's successes many to a transaction (`IGTOKEN_REFRESH_WRITE_BEHIND`). */
+  readonly writeBehind: boolean
   readonly pollMs: number
   readonly leaseMs: number
   /** Send `token.expiring` this close to expiry when a token is not refreshed. */

@@ -141,6 +141,7 @@ export function loadConfig(
       jitterHours: e.IGTOKEN_REFRESH_JITTER_HOURS,
       concurrency: e.IGTOKEN_REFRESH_CONCURRENCY,
       batchSize: e.IGTOKEN_REFRESH_BATCH_SIZE,
+      writeBehind: e.IGTOKEN_REFRESH_WRITE_BEHIND,
       pollMs: e.IGTOKEN_REFRESH_POLL_SECONDS * 1000,
       leaseMs: e.IGTOKEN_REFRESH_LEASE_SECONDS * 1000,
       expiringWithinMs: e.IGTOKEN_REFRESH_EXPIRING_DAYS * 86_400_000,

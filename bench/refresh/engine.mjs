@@ -2,12 +2,16 @@
 // dist/ exactly as `igtoken serve` does (no tsx compiler in the process: it was 50–80 MB of the
 // peak RSS). Started by run.ts with BENCH_ONE_N, BENCH_URL, BENCH_DB and BENCH_KEYS; prints one
 // JSON line. 127.0.0.1 only.
+import { limitHeapGrowth } from '../../dist/app/heap-growth.js'
 import { RefreshEngine } from '../../dist/broker/refresh-scheduler.js'
 import { TokenRefresher } from '../../dist/broker/refresh-token.js'
 import { ChangeHub } from '../../dist/broker/effects/change-hub.js'
 import { DEMO_APP, EmulatorControlClient } from '../../dist/emulator/index.js'
 import { createMetaClient, emulatorBaseUrls } from '../../dist/meta/index.js'
 import { openStore, parseKeyring } from '../../dist/store/index.js'
+
+// As `serve` and `worker` do at start (openRuntime); BENCH_HEAP_GROWTH=v8 measures V8's default.
+if (process.env['BENCH_HEAP_GROWTH'] !== 'v8') limitHeapGrowth()
 
 const LATENCY_MS = Number(process.env['BENCH_LATENCY_MS'] ?? 50)
 const C = Number(process.env['BENCH_CONCURRENCY'] ?? 200)
@@ -105,10 +109,27 @@ const engine = new RefreshEngine(ctx, refresher, {
   leaseMs: 600_000,
 })
 globalThis.gc?.()
+const FIELDS = ['rss', 'heapTotal', 'heapUsed', 'external', 'arrayBuffers']
+const mb = (bytes) => Math.round(bytes / 1024 / 1024)
+/** Each of `process.memoryUsage()`'s figures, in MB. */
+const memory = () => {
+  const usage = process.memoryUsage()
+  return Object.fromEntries(FIELDS.map((f) => [f, mb(usage[f])]))
+}
+const before = memory()
 const rssBefore = process.memoryUsage().rss
 let peakRss = rssBefore
+// The breakdown at the moment of the peak RSS, and each figure's own peak.
+let atPeak = before
+const peaks = { ...before }
 const sampler = setInterval(() => {
-  peakRss = Math.max(peakRss, process.memoryUsage().rss)
+  const now = memory()
+  for (const f of FIELDS) peaks[f] = Math.max(peaks[f], now[f])
+  if (process.memoryUsage().rss > peakRss) {
+    peakRss = process.memoryUsage().rss
+    atPeak = now
+  }
+  if (process.env['BENCH_MEMORY_TRACE'] === '1') process.stderr.write(`${JSON.stringify(now)}\n`)
 }, 50)
 const cpuStart = process.cpuUsage()
 const start = performance.now()
@@ -139,6 +160,9 @@ process.stdout.write(
     peak_rss_mb: Math.round(peakRss / 1024 / 1024),
     heap_after_gc_mb: retainedMb,
     rss_before_mb: Math.round(rssBefore / 1024 / 1024),
+    memory_before_mb: before,
+    memory_at_peak_mb: atPeak,
+    memory_peaks_mb: peaks,
   })}\n`,
 )
 await store.close()

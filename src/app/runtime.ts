@@ -17,6 +17,7 @@ import { openKeyring } from './keyring.js'
 import { openMetaTarget } from './meta-target.js'
 import { StartupError } from './startup-error.js'
 import { storeOptionsOf } from './store-options.js'
+import { limitHeapGrowth } from './heap-growth.js'
 
 /**
  * What a process is: `serve` (HTTP service; engine per `IGTOKEN_REFRESH_ENABLED`, deliveries,
@@ -106,6 +107,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
     cleanups.push(() => store.close())
     await migrateToLatest(store)
     if (role !== 'cli') {
+      limitHeapGrowth()
       await refuseUnopenableSecrets(store, keyring)
       // A crash mid-refresh left leases nobody will renew: on-demand refreshes would wait them out.
       await releaseDeadOwnersLeases(store)

@@ -59,6 +59,7 @@ export function createRefreshRuntime(
     },
     expiringWithinMs: config.refresh.expiringWithinMs,
     leaseMs: config.refresh.leaseMs,
+    ...(config.refresh.writeBehind ? { writeBehind: {} } : {}),
     ...(hooks.onRefresh === undefined ? {} : { onOutcome: hooks.onRefresh }),
     onError: (error) => hooks.onError?.(error, 'refresh'),
   })

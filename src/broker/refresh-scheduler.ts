@@ -110,10 +110,11 @@ export class RefreshEngine {
     const pending = new Set<string>()
     let claimed = 0
     // Fields rather than locals: the claim's callbacks change them while the loop awaits.
-    const state: { exhausted: boolean; claiming: Promise<void> | undefined } = {
-      exhausted: false,
-      claiming: undefined,
-    }
+    const state: {
+      exhausted: boolean
+      claiming: Promise<void> | undefined
+      failed: { readonly error: unknown } | undefined
+    } = { exhausted: false, claiming: undefined, failed: undefined }
 
     const claimMore = async () => {
       const rows = await claimDueTokens(this.#ctx.store, {
@@ -124,7 +125,17 @@ export class RefreshEngine {
       })
       claimed += rows.length
       if (rows.length === 0) state.exhausted = true
-      const accounts = await accountsOfTokens(this.#ctx.store, rows)
+      const accounts = await accountsOfTokens(this.#ctx.store, rows).catch(
+        async (error: unknown) => {
+          // Leased but never queued: give them back, or nothing would until the leases run out.
+          for (const row of rows) {
+            if (pending.has(row.id)) continue
+            const lease = { tokenId: row.id, owner: this.#refresher.owner }
+            await releaseLease(this.#ctx.store, lease).catch(() => false)
+          }
+          throw error
+        },
+      )
       for (const row of rows) {
         if (pending.has(row.id)) continue
         pending.add(row.id)
@@ -159,9 +170,17 @@ export class RefreshEngine {
       if (this.#isStopping()) break
       // Claim ahead while the lanes are busy, so that a lane never waits for the database.
       if (!state.exhausted && state.claiming === undefined && queue.length < concurrency) {
-        const claim = claimMore().finally(() => {
-          state.claiming = undefined
-        })
+        // A failed claim ends the claiming, not the round: the rows already leased are still
+        // worked on and the lanes awaited, so the round never leaves leases behind it (the
+        // next round would claim beside them, past the bound). The error is thrown at the end.
+        const claim = claimMore()
+          .catch((error: unknown) => {
+            state.failed = { error }
+            state.exhausted = true
+          })
+          .finally(() => {
+            state.claiming = undefined
+          })
         state.claiming = claim
         if (queue.length === 0) await claim
       }
@@ -183,6 +202,7 @@ export class RefreshEngine {
       }
     }
     await Promise.all(active)
+    if (state.failed !== undefined) throw state.failed.error
     return { claimed, outcomes, released }
   }
 }

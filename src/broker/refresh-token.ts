@@ -38,8 +38,8 @@ export interface TokenRefresherOptions {
   /** Told about each outcome (metrics). */
   readonly onOutcome?: (outcome: RefreshOutcome, trigger: RefreshTrigger) => void
   /**
-   * Write the engine's successes behind, many to a transaction (off unless given: the
-   * multi-instance SIGKILL test found an instance holding more leases than its bound with it on).
+   * Write the engine's successes behind, many to a transaction (`serve` and `worker` give it
+   * unless `IGTOKEN_REFRESH_WRITE_BEHIND=false`; absent, each success is its own transaction).
    */
   readonly writeBehind?: WriteBehindOptions
   /** Told about errors that are only reported, never thrown (a heartbeat that could not be written). */

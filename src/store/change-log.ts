@@ -64,12 +64,15 @@ export async function announceChanges(
     await sql`select pg_notify(${STORE_CHANGES_CHANNEL}, ${payload})`.execute(store.db)
     return
   }
-  // One statement per row: the next number is read and used under SQLite's write lock.
-  for (const change of input.changes) {
-    await sql`insert into store_changes (seq, kind, ref, origin, created_at)
-      select coalesce(max(seq), 0) + 1, ${change.kind}, ${change.ref}, ${input.origin}, ${now}
-      from store_changes`.execute(store.db)
-  }
+  // One statement for the whole list (a refresh flush announces up to 100 accounts), numbered
+  // after the newest under SQLite's write lock. The list travels as one JSON parameter so that
+  // every length is the same SQL text (one prepared statement, not one per length).
+  const list = JSON.stringify(input.changes.map((c) => [c.kind, c.ref]))
+  await sql`insert into store_changes (seq, kind, ref, origin, created_at)
+    select (select coalesce(max(seq), 0) from store_changes) + 1 + cast(j.key as integer),
+      j.value ->> 0, j.value ->> 1, ${input.origin}, ${now}
+    from json_each(${list}) as j
+    order by j.key`.execute(store.db)
   // The newest row always stays, so numbering never starts again at 1.
   await changesTable(store)
     .deleteFrom('store_changes')

@@ -1,5 +1,6 @@
 // Every query of the tokens' leases: the batch claim, the single claim, the heartbeat, the
 // release and the reschedule. The fenced writes of a refresh's result are in token-repository.
+import type { CompiledQuery } from 'kysely'
 import type { StoreContext } from './database.js'
 import { checkInstant, pageLimit } from './paging.js'
 import { invalidArgument } from './store-error.js'
@@ -23,9 +24,9 @@ export interface ClaimDueTokensInput {
  * first. Two claimers — threads, processes or instances — never get the same row while a lease
  * runs.
  *
- * One `UPDATE … WHERE id IN (SELECT … LIMIT n) RETURNING *` statement: on SQLite a single write
- * statement takes the database's write lock for its whole run (the same exclusion as
- * `BEGIN IMMEDIATE`, waiting on busy_timeout); on PostgreSQL the sub-select adds
+ * One `WITH candidates AS MATERIALIZED (SELECT … LIMIT n) UPDATE … RETURNING *` statement: on
+ * SQLite a single write statement takes the database's write lock for its whole run (the same
+ * exclusion as `BEGIN IMMEDIATE`, waiting on busy_timeout); on PostgreSQL the sub-select adds
  * `FOR UPDATE SKIP LOCKED` and the outer WHERE re-checks the lease after any wait.
  * @param store - the store
  * @param input - see {@link ClaimDueTokensInput}
@@ -41,20 +42,28 @@ export async function claimDueTokens(
     throw invalidArgument('"leaseMs" must be a positive integer')
   }
   const limit = pageLimit(input.limit, 100)
-  const candidates = store.dialect.lockForClaim(
-    store.db
-      .selectFrom('tokens')
-      .select('id')
-      .where('next_refresh_at', '<=', now)
-      .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<=', now)]))
-      .orderBy('next_refresh_at')
-      .orderBy('id')
-      .limit(limit),
-  )
+  // The candidates are picked once, in a MATERIALIZED common table expression. As a plain
+  // `id IN (SELECT … LIMIT n FOR UPDATE SKIP LOCKED)`, PostgreSQL may run the sub-select again for
+  // each due row (a nested loop, chosen when its statistics say little is due); each run skips the
+  // rows this statement already updated and returns the next n, so one claim took every due row.
   const rows = await store.db
+    .with(
+      (cte) => cte('candidates').materialized(),
+      (db) =>
+        store.dialect.lockForClaim(
+          db
+            .selectFrom('tokens')
+            .select('id')
+            .where('next_refresh_at', '<=', now)
+            .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<=', now)]))
+            .orderBy('next_refresh_at')
+            .orderBy('id')
+            .limit(limit),
+        ),
+    )
     .updateTable('tokens')
     .set({ lease_owner: owner, lease_until: now + input.leaseMs })
-    .where('id', 'in', candidates)
+    .where('id', 'in', (eb) => eb.selectFrom('candidates').select('candidates.id'))
     .where('next_refresh_at', '<=', now)
     .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<=', now)]))
     .returningAll()
@@ -103,19 +112,55 @@ export async function claimToken(
   if (!Number.isSafeInteger(input.leaseMs) || input.leaseMs < 1) {
     throw invalidArgument('"leaseMs" must be a positive integer')
   }
-  return store.db
-    .updateTable('tokens')
-    .set({ lease_owner: owner, lease_until: now + input.leaseMs })
-    .where('id', '=', input.tokenId)
-    .where((eb) =>
-      eb.or([
-        eb('lease_until', 'is', null),
-        eb('lease_until', '<=', now),
-        eb('lease_owner', '=', owner),
-      ]),
-    )
-    .returningAll()
-    .executeTakeFirst()
+  const claim = singleClaim(store)
+  const values: Record<string, unknown> = {
+    [P.owner]: owner,
+    [P.until]: now + input.leaseMs,
+    [P.id]: input.tokenId,
+    [P.now]: now,
+  }
+  const parameters = claim.parameters.map((p) =>
+    typeof p === 'string' && p in values ? values[p] : p,
+  )
+  const result = await store.db.executeQuery<TokenRow>({ ...claim, parameters })
+  return result.rows[0]
+}
+
+// Placeholders swapped for each call's values; they never reach the database.
+const P = {
+  owner: '\u0000owner',
+  until: '\u0000lease_until',
+  id: '\u0000id',
+  now: '\u0000now',
+} as const
+
+const compiledClaims = new Map<string, CompiledQuery>()
+
+/**
+ * {@link claimToken}'s UPDATE, compiled once per dialect: the refresh engine runs it before every
+ * call to Meta, and building it with Kysely each time was part of a refresh's CPU.
+ */
+function singleClaim(store: StoreContext): CompiledQuery {
+  let compiled = compiledClaims.get(store.dialect.name)
+  if (compiled === undefined) {
+    // The placeholders stand for numbers in the typed builder; they are swapped before running.
+    const n = (placeholder: string) => placeholder as unknown as number
+    compiled = store.db
+      .updateTable('tokens')
+      .set({ lease_owner: P.owner, lease_until: n(P.until) })
+      .where('id', '=', P.id)
+      .where((eb) =>
+        eb.or([
+          eb('lease_until', 'is', null),
+          eb('lease_until', '<=', n(P.now)),
+          eb('lease_owner', '=', P.owner),
+        ]),
+      )
+      .returningAll()
+      .compile()
+    compiledClaims.set(store.dialect.name, compiled)
+  }
+  return compiled
 }
 
 /**

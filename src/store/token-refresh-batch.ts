@@ -1,4 +1,5 @@
 import { sql } from 'kysely'
+import type { CompiledQuery } from 'kysely'
 
 import type { Keyring } from './cipher.js'
 import type { StoreContext } from './database.js'
@@ -23,6 +24,59 @@ export async function accountsOfTokens(
   if (ids.length === 0) return new Map()
   const rows = await store.db.selectFrom('accounts').selectAll().where('id', 'in', ids).execute()
   return new Map(rows.map((row) => [row.id, row]))
+}
+
+// Placeholders swapped for each row's values; they never reach the database.
+const P = {
+  ciphertext: '\u0000ciphertext',
+  keyId: '\u0000key_id',
+  issuedAt: '\u0000issued_at',
+  expiresAt: '\u0000expires_at',
+  now: '\u0000now',
+  nextRefreshAt: '\u0000next_refresh_at',
+  id: '\u0000id',
+  version: '\u0000version',
+  owner: '\u0000owner',
+} as const
+
+const compiledUpdates = new Map<string, CompiledQuery>()
+
+/**
+ * The fenced UPDATE of {@link storeRefreshedTokens}, compiled once per dialect: the refresh
+ * engine's hot path runs it for every token, and building it with Kysely each time was a
+ * measurable part of a refresh's CPU (as for the token API's read, `account-token-reader.ts`).
+ */
+function refreshUpdate(store: StoreContext): CompiledQuery {
+  let compiled = compiledUpdates.get(store.dialect.name)
+  if (compiled === undefined) {
+    // The placeholders stand for numbers in the typed builder; they are swapped before running.
+    const n = (placeholder: string) => placeholder as unknown as number
+    compiled = store.db
+      .updateTable('tokens')
+      .set({
+        ciphertext: P.ciphertext,
+        key_id: P.keyId,
+        version: sql<number>`version + 1`,
+        issued_at: n(P.issuedAt),
+        expires_at: n(P.expiresAt),
+        refreshed_at: n(P.now),
+        next_refresh_at: n(P.nextRefreshAt),
+        lease_owner: null,
+        lease_until: null,
+        attempts: 0,
+        last_error_code: null,
+        last_error_message: null,
+        last_error_at: null,
+        updated_at: n(P.now),
+      })
+      .where('id', '=', P.id)
+      .where('version', '=', n(P.version))
+      .where('lease_owner', '=', P.owner)
+      .returningAll()
+      .compile()
+    compiledUpdates.set(store.dialect.name, compiled)
+  }
+  return compiled
 }
 
 /** One refreshed token of a batch, as {@link storeRefreshedTokens} writes it. */
@@ -63,34 +117,26 @@ export async function storeRefreshedTokens(
     nextRefreshAt: checkOptionalInstant('nextRefreshAt', input.nextRefreshAt),
     now: checkInstant('now', input.now),
   }))
+  const update = refreshUpdate(store)
   const stored: (TokenRow | undefined)[] = []
   for (const input of checked) {
     const sealed = keyring.seal(input.accessToken, tokenAad(input.row))
-    stored.push(
-      await store.db
-        .updateTable('tokens')
-        .set({
-          ciphertext: sealed.ciphertext,
-          key_id: sealed.keyId,
-          version: sql<number>`version + 1`,
-          issued_at: input.issuedAt,
-          expires_at: input.expiresAt,
-          refreshed_at: input.now,
-          next_refresh_at: input.nextRefreshAt,
-          lease_owner: null,
-          lease_until: null,
-          attempts: 0,
-          last_error_code: null,
-          last_error_message: null,
-          last_error_at: null,
-          updated_at: input.now,
-        })
-        .where('id', '=', input.row.id)
-        .where('version', '=', input.row.version)
-        .where('lease_owner', '=', input.owner)
-        .returningAll()
-        .executeTakeFirst(),
+    const values: Record<string, unknown> = {
+      [P.ciphertext]: sealed.ciphertext,
+      [P.keyId]: sealed.keyId,
+      [P.issuedAt]: input.issuedAt,
+      [P.expiresAt]: input.expiresAt,
+      [P.now]: input.now,
+      [P.nextRefreshAt]: input.nextRefreshAt,
+      [P.id]: input.row.id,
+      [P.version]: input.row.version,
+      [P.owner]: input.owner,
+    }
+    const parameters = update.parameters.map((p) =>
+      typeof p === 'string' && p in values ? values[p] : p,
     )
+    const result = await store.db.executeQuery<TokenRow>({ ...update, parameters })
+    stored.push(result.rows[0])
   }
   return stored
 }

@@ -115,7 +115,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       : { loggerInstance: options.logger }),
     genReqId: requestId,
     // One access line per request instead of two (plugins/access-log.ts).
-    logController: new AccessLogController(),
+    logController: new AccessLogController(options.logger === undefined),
     // Malformed requests: answered and closed, their raw bytes never logged.
     clientErrorHandler,
     trustProxy,
@@ -288,7 +288,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       guard,
       limits,
       metrics,
-      accessLog: accessLogger(app.log),
+      accessLog: accessLogger(app.log, options.logger === undefined),
       log: app.log,
       requestId,
       clientAddress: clientAddressOf(trustProxy),

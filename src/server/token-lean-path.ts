@@ -7,6 +7,7 @@ import type { ApiKeyGuard } from './api-key-guard.js'
 import { failureAnswer } from './errors.js'
 import type { LeanHandler } from './lean-server.js'
 import { writeAccessLine } from './plugins/access-log.js'
+import type { AccessLogger } from './plugins/access-log.js'
 import { RATE_WINDOW_MS } from './plugins/api-rate-limit.js'
 import type { ApiRateLimits } from './plugins/api-rate-limit.js'
 import type { Metrics } from './plugins/metrics.js'
@@ -21,8 +22,7 @@ export interface LeanTokenDeps {
   readonly guard: ApiKeyGuard
   readonly limits: ApiRateLimits
   readonly metrics: Metrics
-  /** From `accessLogger`. */
-  readonly accessLog: FastifyBaseLogger
+  readonly accessLog: AccessLogger
   /** The service's (redacting) logger, for failures that are ours. */
   readonly log: FastifyBaseLogger
   readonly requestId: () => string

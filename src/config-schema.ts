@@ -157,7 +157,7 @@ export const shape = {
     z.string().min(16, 'expected at least 16 characters').optional(),
   ),
   IGTOKEN_RATE_LIMIT_PER_MINUTE: positiveInt(300),
-  IGTOKEN_API_KEY_RATE_LIMIT_PER_MINUTE: positiveInt(600_000),
+  IGTOKEN_API_KEY_RATE_LIMIT_PER_MINUTE: positiveInt(6_000_000),
   IGTOKEN_CONNECT_STATE_TTL_SECONDS: positiveInt(600),
   IGTOKEN_TOKEN_CACHE_SECONDS: z.coerce.number().int().min(0).default(30),
   IGTOKEN_REFRESH_ON_READ_WITHIN_DAYS: positiveInt(7),

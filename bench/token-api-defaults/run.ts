@@ -152,5 +152,7 @@ console.log(
   `| token API, \`npm start\` defaults | ${Math.round(a.rps)} | ${a.p99} | ${a.non2xx + a.errors} | ${(a.rps / b.rps).toFixed(2)} |`,
 )
 for (const [name, xs] of Object.entries(rounds)) {
-  console.log(`${name} rounds: ${xs.map((x) => Math.round(x.rps)).join(', ')} req/s`)
+  console.log(
+    `${name} rounds: ${xs.map((x) => `${Math.round(x.rps)} req/s (${x.non2xx + x.errors} non-2xx)`).join(', ')}`,
+  )
 }

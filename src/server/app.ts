@@ -66,7 +66,7 @@ export interface AppOptions {
   readonly trustProxy?: false | number | readonly string[]
   /** Requests per client address per minute; on `/api/*`, failed API keys per address. */
   readonly rateLimitPerMinute?: number
-  /** Requests per API key per minute on `/api/*` (default 600,000: 10,000 a second). */
+  /** Requests per API key per minute on `/api/*` (default 6,000,000: 100,000 a second). */
   readonly apiKeyRateLimitPerMinute?: number
   readonly tokenCacheMs?: number
   /** Connection timeouts and cap; each missing field takes {@link CONNECTION_DEFAULTS}' value. */
@@ -158,7 +158,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   })
   const limits = apiRateLimits({
     perAddress: options.rateLimitPerMinute ?? 300,
-    perKey: options.apiKeyRateLimitPerMinute ?? 600_000,
+    perKey: options.apiKeyRateLimitPerMinute ?? 6_000_000,
     now: ctx.now,
   })
   app.addHook('onRequest', limits.onRequest)

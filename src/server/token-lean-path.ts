@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { keyMayDo } from '../broker/api-key-scopes.js'
-import type { ServedToken, TokenService } from '../broker/token-service.js'
+import type { TokenService } from '../broker/token-service.js'
 import { presentedKey } from './api-key-guard.js'
 import type { ApiKeyGuard } from './api-key-guard.js'
 import { failureAnswer } from './errors.js'
@@ -60,7 +60,7 @@ export function leanTokenPath(deps: LeanTokenDeps): LeanHandler {
     if (store === undefined) return false
     const started = performance.now()
     const ip = deps.clientAddress(request)
-    const limitKey = deps.limits.keyOf(url, authorization, ip)
+    const limitKey = deps.limits.keyOfKnown(key, presented)
     const max = deps.limits.maxOf(limitKey)
     let counted: { current: number; ttl: number } | undefined
     // The in-memory store answers synchronously.
@@ -74,80 +74,94 @@ export function leanTokenPath(deps: LeanTokenDeps): LeanHandler {
     )
     // Over the limit, the route answers 429 (counting once more changes nothing).
     if (counted === undefined || counted.current > max) return false
-    const answer = answering(deps, response, {
+    const answer: Answer = {
+      deps,
+      response,
       url,
       ip,
       started,
       id: deps.requestId(),
-      headers: {
-        'x-ratelimit-limit': String(max),
-        'x-ratelimit-remaining': String(Math.max(0, max - counted.current)),
-        'x-ratelimit-reset': String(Math.ceil(counted.ttl / 1000)),
-        'x-content-type-options': 'nosniff',
-      },
-    })
+      limit: max,
+      remaining: Math.max(0, max - counted.current),
+      reset: Math.ceil(counted.ttl / 1000),
+    }
     // A token in memory is answered now; any other read waits for getToken, as the route does.
     const cached = deps.tokens.peek(accountId)
-    if (cached !== undefined) answer.token(cached)
-    else {
-      deps.tokens
-        .getToken(accountId)
-        .then(answer.token, answer.failure)
-        .catch((error: unknown) => {
-          // Writing the answer failed (the socket is gone): nothing left to tell the client.
-          deps.log.warn({ err: error }, 'a token answer could not be written')
-          response.destroy()
-        })
+    if (cached !== undefined) {
+      send(answer, 200, TOKEN_HEADERS, tokenBody(cached))
+      return true
     }
+    deps.tokens
+      .getToken(accountId)
+      .then(
+        (served) => {
+          send(answer, 200, TOKEN_HEADERS, tokenBody(served))
+        },
+        (error: unknown) => {
+          sendFailure(answer, error)
+        },
+      )
+      .catch((error: unknown) => {
+        // Writing the answer failed (the socket is gone): nothing left to tell the client.
+        deps.log.warn({ err: error }, 'a token answer could not be written')
+        response.destroy()
+      })
     return true
   }
 }
 
-function answering(
-  deps: LeanTokenDeps,
-  response: ServerResponse,
-  request: {
-    readonly url: string
-    readonly ip: string
-    readonly started: number
-    readonly id: string
-    readonly headers: Readonly<Record<string, string>>
-  },
-): { token: (served: ServedToken) => void; failure: (error: unknown) => void } {
-  const send = (status: number, headers: Readonly<Record<string, string>>, body: string) => {
-    response
-      .writeHead(status, {
-        ...request.headers,
-        ...headers,
-        'content-length': String(Buffer.byteLength(body)),
-      })
-      .end(body)
-    const ms = performance.now() - request.started
-    deps.metrics.httpRequests.inc({ method: 'GET', route: TOKEN_ROUTE, status })
-    deps.metrics.httpDuration.observe({ method: 'GET', route: TOKEN_ROUTE }, ms / 1000)
-    writeAccessLine(deps.accessLog, {
-      id: request.id,
-      method: 'GET',
-      url: request.url,
-      ip: request.ip,
-      statusCode: status,
-      responseTime: ms,
+/** One lean answer under way. */
+interface Answer {
+  readonly deps: LeanTokenDeps
+  readonly response: ServerResponse
+  readonly url: string
+  readonly ip: string
+  readonly started: number
+  readonly id: string
+  readonly limit: number
+  readonly remaining: number
+  readonly reset: number
+}
+
+function send(
+  answer: Answer,
+  status: number,
+  headers: Readonly<Record<string, string>>,
+  body: string,
+): void {
+  const { deps } = answer
+  answer.response
+    .writeHead(status, {
+      'x-ratelimit-limit': String(answer.limit),
+      'x-ratelimit-remaining': String(answer.remaining),
+      'x-ratelimit-reset': String(answer.reset),
+      'x-content-type-options': 'nosniff',
+      ...headers,
+      'content-length': String(Buffer.byteLength(body)),
     })
+    .end(body)
+  const ms = performance.now() - answer.started
+  deps.metrics.httpRequests.inc({ method: 'GET', route: TOKEN_ROUTE, status })
+  deps.metrics.httpDuration.observe({ method: 'GET', route: TOKEN_ROUTE }, ms / 1000)
+  writeAccessLine(deps.accessLog, {
+    id: answer.id,
+    method: 'GET',
+    url: answer.url,
+    ip: answer.ip,
+    statusCode: status,
+    responseTime: ms,
+  })
+}
+
+function sendFailure(answer: Answer, error: unknown): void {
+  const failed = failureAnswer(error)
+  if (failed.failure.code === 'internal') {
+    answer.deps.log.error({ reqId: answer.id, err: error }, 'request failed')
   }
-  return {
-    token: (served) => {
-      send(200, TOKEN_HEADERS, tokenBody(served))
-    },
-    failure: (error) => {
-      const answer = failureAnswer(error)
-      if (answer.failure.code === 'internal') {
-        deps.log.error({ reqId: request.id, err: error }, 'request failed')
-      }
-      send(
-        answer.status,
-        { ...answer.headers, 'content-type': JSON_TYPE },
-        JSON.stringify(answer.body),
-      )
-    },
-  }
+  send(
+    answer,
+    failed.status,
+    { ...failed.headers, 'content-type': JSON_TYPE },
+    JSON.stringify(failed.body),
+  )
 }

@@ -19,7 +19,16 @@ interface Started {
 async function startServer(mode: 'bare' | 'feed'): Promise<Started> {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', new URL('./server.ts', import.meta.url).pathname, mode],
+    [
+      // BENCH_FEED_NODE_ARGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`) profiles the service.
+      ...(mode === 'feed'
+        ? (process.env['BENCH_FEED_NODE_ARGS'] ?? '').split(' ').filter(Boolean)
+        : []),
+      '--import',
+      'tsx',
+      new URL('./server.ts', import.meta.url).pathname,
+      mode,
+    ],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   )
   const lines = createInterface({ input: child.stdout })

@@ -9,6 +9,7 @@ import { ChangeHub } from '../../dist/broker/effects/change-hub.js'
 import { DEMO_APP, EmulatorControlClient } from '../../dist/emulator/index.js'
 import { createMetaClient, emulatorBaseUrls } from '../../dist/meta/index.js'
 import { openStore, parseKeyring } from '../../dist/store/index.js'
+import { WORKER_PAGE_CACHE_MB } from '../../dist/app/store-options.js'
 
 // As `serve` and `worker` do at start (openRuntime); BENCH_HEAP_GROWTH=v8 measures V8's default.
 if (process.env['BENCH_HEAP_GROWTH'] !== 'v8') limitHeapGrowth()
@@ -72,7 +73,10 @@ async function baselineLoop() {
 const n = Number(process.env['BENCH_ONE_N'])
 const url = process.env['BENCH_URL'] ?? ''
 const keyring = parseKeyring(process.env['BENCH_KEYS'] ?? '')
-const store = await openStore(`sqlite:${process.env['BENCH_DB'] ?? ''}`)
+// Opened as `igtoken worker` opens it (src/app/runtime.ts): the engine's own process.
+const store = await openStore(`sqlite:${process.env['BENCH_DB'] ?? ''}`, {
+  pageCacheMb: WORKER_PAGE_CACHE_MB,
+})
 const control = new EmulatorControlClient(url)
 
 if (process.env['BENCH_PHASE'] === 'baseline') {

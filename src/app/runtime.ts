@@ -16,7 +16,7 @@ import type { DemoClock } from './demo-clock.js'
 import { openKeyring } from './keyring.js'
 import { openMetaTarget } from './meta-target.js'
 import { StartupError } from './startup-error.js'
-import { storeOptionsOf } from './store-options.js'
+import { WORKER_PAGE_CACHE_MB, storeOptionsOf } from './store-options.js'
 import { limitHeapGrowth } from './heap-growth.js'
 
 /**
@@ -103,7 +103,10 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
     for (const fn of cleanups.reverse()) await fn().catch(() => undefined)
   }
   try {
-    const store = await openStore(config.databaseUrl, storeOptionsOf(config))
+    const store = await openStore(
+      config.databaseUrl,
+      storeOptionsOf(config, role === 'worker' ? { pageCacheMb: WORKER_PAGE_CACHE_MB } : {}),
+    )
     cleanups.push(() => store.close())
     await migrateToLatest(store)
     if (role !== 'cli') {

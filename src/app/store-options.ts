@@ -3,6 +3,13 @@ import type { Config } from '../config.js'
 import type { OpenStoreOptions } from '../store/index.js'
 
 /**
+ * SQLite's page cache of `igtoken worker`, in MB: the refresh engine walks the due tokens once
+ * each, so the 32 MB a serving process keeps for its reads was a sixth of the engine's peak RSS at
+ * 100,000 tokens and bought it nothing (docs/benchmarks.md, "Refresh").
+ */
+export const WORKER_PAGE_CACHE_MB = 8
+
+/**
  * The store options the configuration asks for (`IGTOKEN_DATABASE_*`): pool size, statement timeout
  * and TLS. `igtoken serve` and every CLI command that opens the database use it, so they connect
  * the same way.
@@ -12,7 +19,7 @@ import type { OpenStoreOptions } from '../store/index.js'
  */
 export function storeOptionsOf(
   config: Pick<Config, 'database'>,
-  extra: Pick<OpenStoreOptions, 'onPoolError'> = {},
+  extra: Pick<OpenStoreOptions, 'onPoolError' | 'pageCacheMb'> = {},
 ): OpenStoreOptions {
   const { poolSize, statementTimeoutMs, sslMode, sslCaFile } = config.database
   let ca: string | undefined

@@ -67,6 +67,8 @@ export interface OpenStoreOptions {
    * the process. Default: ignore.
    */
   readonly onPoolError?: (error: Error) => void
+  /** SQLite's page cache, in MB. Default 32. */
+  readonly pageCacheMb?: number
 }
 
 /**
@@ -150,7 +152,8 @@ function openSqlite(path: string, opts: OpenStoreOptions): Store {
     database.pragma('foreign_keys = ON')
     // SQLite's default page cache is 2 MB: 10,000 accounts with tokens already miss it on reads
     // spread over every account. 32 MB keeps a large installation's hot rows in memory.
-    database.pragma('cache_size = -32000')
+    const pageCacheKb = Math.round((opts.pageCacheMb ?? 32) * 1000)
+    database.pragma(`cache_size = -${String(Math.max(1, pageCacheKb))}`)
   } catch (error) {
     database.close()
     throw error

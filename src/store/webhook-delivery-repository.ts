@@ -68,21 +68,28 @@ export async function claimDueDeliveries(
     throw invalidArgument('"leaseMs" must be a positive integer')
   }
   const limit = pageLimit(input.limit, 50)
-  const candidates = store.dialect.lockForClaim(
-    store.db
-      .selectFrom('webhook_deliveries')
-      .select('id')
-      .where('status', '=', 'pending')
-      .where('next_attempt_at', '<=', now)
-      .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<=', now)]))
-      .orderBy('next_attempt_at')
-      .orderBy('id')
-      .limit(limit),
-  )
+  // Picked once, in a MATERIALIZED common table expression, as the token claim does
+  // (token-lease-repository.ts): as `id IN (SELECT … LIMIT n FOR UPDATE SKIP LOCKED)` PostgreSQL
+  // may run the sub-select again for each pending row and lease past the limit.
   const rows = await store.db
+    .with(
+      (cte) => cte('candidates').materialized(),
+      (db) =>
+        store.dialect.lockForClaim(
+          db
+            .selectFrom('webhook_deliveries')
+            .select('id')
+            .where('status', '=', 'pending')
+            .where('next_attempt_at', '<=', now)
+            .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<=', now)]))
+            .orderBy('next_attempt_at')
+            .orderBy('id')
+            .limit(limit),
+        ),
+    )
     .updateTable('webhook_deliveries')
     .set({ lease_owner: owner, lease_until: now + input.leaseMs })
-    .where('id', 'in', candidates)
+    .where('id', 'in', (eb) => eb.selectFrom('candidates').select('candidates.id'))
     .where('status', '=', 'pending')
     .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<=', now)]))
     .returningAll()

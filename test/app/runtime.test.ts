@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, describe, test } from 'node:test'
+import { sql } from 'kysely'
 import { openRuntime } from '../../src/app/runtime.js'
 import { StartupError } from '../../src/app/startup-error.js'
 import { loadConfig } from '../../src/config.js'
@@ -157,3 +158,30 @@ for (const dialect of SERVICE_DIALECTS) {
     })
   })
 }
+
+describe('openRuntime page cache (SQLite only: PostgreSQL has no per-process page cache)', () => {
+  test('the worker keeps a smaller SQLite page cache than serve and the CLI', async () => {
+    const env = await scratch('sqlite')
+    const live = config({
+      ...env,
+      IGTOKEN_APP_ID: DEMO_APP.instagramAppId,
+      IGTOKEN_APP_SECRET: DEMO_APP.instagramAppSecret,
+      IGTOKEN_META_EMULATOR_URL: 'http://127.0.0.1:9',
+      IGTOKEN_ENCRYPTION_KEYS: generateKey('k1'),
+    })
+    const sizes: Record<string, number> = {}
+    for (const role of ['cli', 'serve', 'worker'] as const) {
+      const runtime = await openRuntime(live, { role })
+      try {
+        // Read back from SQLite itself: negative means KiB.
+        const { rows } = await sql<{ cache_size: number }>`PRAGMA cache_size`.execute(
+          runtime.store.db,
+        )
+        sizes[role] = Number(rows[0]?.cache_size)
+      } finally {
+        await runtime.close()
+      }
+    }
+    assert.deepEqual(sizes, { cli: -32_000, serve: -32_000, worker: -8_000 })
+  })
+})

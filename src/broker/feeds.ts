@@ -26,7 +26,8 @@ export interface FeedItem {
 
 /** A feed response ready to send: the body is serialised once per refresh, not per request. */
 export interface FeedCopy {
-  readonly body: Buffer
+  /** The JSON text; a string goes out in one write with the headers (a Buffer takes two). */
+  readonly body: string
   /** A strong ETag, quotes included. */
   readonly etag: string
   /** True when Meta failed or throttled at the last attempt and this is the last good copy. */
@@ -188,7 +189,7 @@ export class FeedPublisher {
     const etag = `"${createHash('sha256').update(text).digest('base64url').slice(0, 27)}"`
     await saveFeedSnapshot(this.#ctx.store, { id: row.id, body: text, etag, now })
     return {
-      body: Buffer.from(text, 'utf8'),
+      body: text,
       etag,
       stale: false,
       fetchedAt: now,
@@ -202,7 +203,7 @@ function storedCopy(row: FeedRow, origins: readonly string[]): FeedCopy | undefi
     return undefined
   }
   return {
-    body: Buffer.from(row.snapshot_body, 'utf8'),
+    body: row.snapshot_body,
     etag: row.snapshot_etag,
     stale: false,
     fetchedAt: row.snapshot_at,

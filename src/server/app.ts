@@ -21,13 +21,18 @@ import {
   migrationStatus,
 } from '../broker/read/accounts.js'
 import { loggerOptions } from './logger.js'
-import { AccessLogController, accessLogger } from './plugins/access-log.js'
+import { AccessLogController } from './plugins/access-log.js'
 import { RATE_WINDOW_MS, apiRateLimits } from './plugins/api-rate-limit.js'
 import { clientErrorHandler } from './plugins/client-errors.js'
 import { CONNECTION_DEFAULTS, connectionOptions } from './plugins/connections.js'
 import { COMMON_QUERY, strictQuery } from './plugins/strict-query.js'
 import type { ConnectionLimits } from './plugins/connections.js'
-import { EXPIRY_BUCKET_DAYS, accountStatsGauges, createMetrics } from './plugins/metrics.js'
+import {
+  EXPIRY_BUCKET_DAYS,
+  accountStatsGauges,
+  countRequest,
+  createMetrics,
+} from './plugins/metrics.js'
 import type { Metrics } from './plugins/metrics.js'
 import { failureAnswer, httpStatusOf, sendError } from './errors.js'
 import { wantsJson } from './respond.js'
@@ -109,13 +114,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const trustProxy = trustProxyOption(options.trustProxy)
   const requestId = requestIds()
   let closing = false
+  const accessLog = new AccessLogController(options.logger === undefined)
   const app = Fastify({
     ...(options.logger === undefined
       ? { logger: loggerOptions(options.logLevel ?? 'info', options.logStream) }
       : { loggerInstance: options.logger }),
     genReqId: requestId,
     // One access line per request instead of two (plugins/access-log.ts).
-    logController: new AccessLogController(options.logger === undefined),
+    logController: accessLog,
     // Malformed requests: answered and closed, their raw bytes never logged.
     clientErrorHandler,
     trustProxy,
@@ -179,8 +185,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched'
-    metrics.httpRequests.inc({ method: request.method, route, status: reply.statusCode })
-    metrics.httpDuration.observe({ method: request.method, route }, reply.elapsedTime / 1000)
+    countRequest(
+      metrics,
+      { method: request.method, route, status: reply.statusCode },
+      reply.elapsedTime / 1000,
+    )
     done()
   })
 
@@ -288,7 +297,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       guard,
       limits,
       metrics,
-      accessLog: accessLogger(app.log, options.logger === undefined),
+      accessLog: accessLog.lines(app.log),
       log: app.log,
       requestId,
       clientAddress: clientAddressOf(trustProxy),

@@ -10,6 +10,7 @@ import { writeAccessLine } from './plugins/access-log.js'
 import type { AccessLogger } from './plugins/access-log.js'
 import { RATE_WINDOW_MS } from './plugins/api-rate-limit.js'
 import type { ApiRateLimits } from './plugins/api-rate-limit.js'
+import { countRequest } from './plugins/metrics.js'
 import type { Metrics } from './plugins/metrics.js'
 import { TOKEN_HEADERS, TOKEN_ROUTE, TOKEN_SCOPE, tokenBody } from './token-answer.js'
 
@@ -141,8 +142,7 @@ function send(
     })
     .end(body)
   const ms = performance.now() - answer.started
-  deps.metrics.httpRequests.inc({ method: 'GET', route: TOKEN_ROUTE, status })
-  deps.metrics.httpDuration.observe({ method: 'GET', route: TOKEN_ROUTE }, ms / 1000)
+  countRequest(deps.metrics, { method: 'GET', route: TOKEN_ROUTE, status }, ms / 1000)
   writeAccessLine(deps.accessLog, {
     id: answer.id,
     method: 'GET',

@@ -113,6 +113,12 @@ export class AccessLogController extends LogController {
     this.#ours = ours
   }
 
+  /** The one access logger of the app (made on first use): the lean paths write through it too. */
+  lines(log: FastifyBaseLogger): AccessLogger {
+    this.#lines ??= accessLogger(log, this.#ours)
+    return this.#lines
+  }
+
   override incomingRequest(request: FastifyRequest): void {
     if (enabled(request.log, 'debug')) request.log.debug({ req: request }, 'incoming request')
   }
@@ -129,8 +135,7 @@ export class AccessLogController extends LogController {
       )
       return
     }
-    this.#lines ??= accessLogger(request.server.log, this.#ours)
-    writeAccessLine(this.#lines, {
+    writeAccessLine(this.lines(request.server.log), {
       id: request.id,
       method: request.method,
       url: request.url,

@@ -30,14 +30,12 @@ const STORE_KEYS = 5_000
 
 /** The rate limits as {@link apiRateLimits} builds them. */
 export interface ApiRateLimits {
-  /** What a request is counted against: its key's hash on `/api/*`, else its address. */
-  readonly keyOf: (url: string, authorization: string | undefined, ip: string) => string
   /**
-   * {@link keyOf} for a key the guard has checked, its hash computed once per verified key: the
-   * same value, without a SHA-256 per request.
+   * What a request with a key the guard has checked is counted against: the value
+   * `keyGenerator` gives it (`key:` and the key's SHA-256), computed once per verified key.
    */
   readonly keyOfKnown: (known: AuthenticatedKey, presented: string) => string
-  /** The limit for what {@link keyOf} returned. */
+  /** The limit for a counted key (`keyGenerator`'s or {@link keyOfKnown}'s). */
   readonly maxOf: (key: string) => number
   /** Whether no address has failed an API key within the current window. */
   readonly noRecentFailures: () => boolean
@@ -71,15 +69,17 @@ export function apiRateLimits(options: ApiRateLimitOptions): ApiRateLimits {
     const entry = failures.get(address)
     return entry !== undefined && entry.resetAt > now && entry.count >= options.perAddress
   }
+  // The limiter's memory holds the key's hash, never the key.
+  const counterOf = (presented: string): string => `key:${sha256Hex(presented)}`
   const keyOf = (url: string, authorization: string | undefined, ip: string): string => {
     const key = url.startsWith(API_PREFIX) ? presentedKey(authorization) : undefined
-    return key === undefined ? ip : `key:${sha256Hex(key)}`
+    return key === undefined ? ip : counterOf(key)
   }
   const knownKeys = new WeakMap<AuthenticatedKey, string>()
   const keyOfKnown = (known: AuthenticatedKey, presented: string): string => {
     let key = knownKeys.get(known)
     if (key === undefined) {
-      key = `key:${sha256Hex(presented)}`
+      key = counterOf(presented)
       knownKeys.set(known, key)
     }
     return key
@@ -102,7 +102,6 @@ export function apiRateLimits(options: ApiRateLimitOptions): ApiRateLimits {
     }
   }
   return {
-    keyOf,
     keyOfKnown,
     maxOf,
     noRecentFailures: () => failuresUntil <= options.now(),

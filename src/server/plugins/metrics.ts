@@ -5,6 +5,19 @@ import type { AccountStats } from '../../broker/types.js'
 /** How often the event-loop delay is sampled (ms): a stall shorter than this can go unseen. */
 const EVENT_LOOP_SAMPLE_MS = 100
 
+/**
+ * Counts one answered request and its duration: the root `onResponse` hook and the lean paths
+ * (which answer before Fastify) call it alike.
+ */
+export function countRequest(
+  metrics: Pick<Metrics, 'httpRequests' | 'httpDuration'>,
+  request: { readonly method: string; readonly route: string; readonly status: number },
+  seconds: number,
+): void {
+  metrics.httpRequests.inc({ method: request.method, route: request.route, status: request.status })
+  metrics.httpDuration.observe({ method: request.method, route: request.route }, seconds)
+}
+
 /** The service's Prometheus metrics, on a registry of its own so that several apps can coexist. */
 export interface Metrics {
   readonly registry: Registry

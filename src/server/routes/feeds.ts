@@ -150,7 +150,7 @@ export function publicFeedRoutes(app: FastifyInstance, deps: { publisher: FeedPu
       if (copy.stale) void reply.header(STALE_HEADER, 'true')
       if (matches(request.headers['if-none-match'], copy.etag)) return reply.code(304).send()
       // The body is already JSON text: skip the serializer.
-      return reply.type('application/json; charset=utf-8').serializer(identity).send(copy.body)
+      return reply.type('application/json; charset=utf-8').send(copy.body)
     },
   )
 
@@ -335,8 +335,4 @@ export function matches(header: string | undefined, etag: string): boolean {
   if (header === undefined) return false
   if (header.trim() === '*') return true
   return header.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag)
-}
-
-function identity(payload: unknown): string {
-  return payload as string
 }

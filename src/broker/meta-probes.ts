@@ -47,6 +47,20 @@ export async function checkLoginDialog(
   const title = "Meta's login dialog accepts the app id and redirect URI"
   const url = meta.buildAuthorizationUrl({ state: randomBytes(16).toString('base64url') })
   const answer = await probeAuthorizationDialog(url, options)
+  if (answer.kind === 'unknown') {
+    // Not a pass: a timeout, a network error or an answer in no form we read (Facebook Login's
+    // dialog refuses with an HTML page) says nothing about the app id and redirect URI.
+    return {
+      id,
+      title,
+      status: 'warn',
+      detail:
+        answer.status === 0
+          ? 'the dialog could not be reached (network error or timeout)'
+          : `the dialog answered HTTP ${String(answer.status)} in a form igtoken does not read`,
+      fix: "open the authorization URL in a browser and read Meta's message there",
+    }
+  }
   const refused = dialogRefusal(answer)
   if (refused === null) {
     return {
@@ -72,7 +86,7 @@ export async function checkLoginDialog(
   }
 }
 
-/** A refusal worth stopping for, in words; null when the dialog accepted or could not be read. */
+/** A refusal worth stopping for, in words; null when the dialog accepted (or was not read). */
 function dialogRefusal(
   answer: DialogAnswer,
 ): { said: string; refusal: DialogRefusal | null; hint: string | null } | null {

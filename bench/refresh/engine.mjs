@@ -156,7 +156,7 @@ process.stdout.write(
     outcomes: round.outcomes,
     concurrency: C,
     latency_ms: LATENCY_MS,
-    refreshes_per_s: Math.round((n / ms) * 1000),
+    refreshes_per_s: Math.round((refreshed / ms) * 1000),
     total_s: +(ms / 1000).toFixed(2),
     floor_s: +(floor / 1000).toFixed(2),
     ratio: +(ms / floor).toFixed(3),

@@ -33,7 +33,7 @@ export const API_KEY_SCOPE_HELP: Readonly<Record<ApiKeyScope, string>> = Object.
 })
 
 /** Whether `value` names a scope. */
-export function isApiKeyScope(value: unknown): value is ApiKeyScope {
+function isApiKeyScope(value: unknown): value is ApiKeyScope {
   return typeof value === 'string' && (API_KEY_SCOPES as readonly string[]).includes(value)
 }
 

@@ -8,7 +8,7 @@ export const SIGN_IN_LINK_PATH = '/dashboard/sign-in/link'
  * How long a link minted by `igtoken dashboard-link` works: long enough to paste it into a
  * browser, short enough that one found later in a terminal's scrollback is dead.
  */
-export const SIGN_IN_LINK_TTL_MS = 15 * 60_000
+const SIGN_IN_LINK_TTL_MS = 15 * 60_000
 
 /** A one-time dashboard sign-in link: the address (with its secret) and when it stops working. */
 export interface DashboardSignInLink {

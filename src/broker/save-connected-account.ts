@@ -22,7 +22,7 @@ import { ServiceError } from './service-error.js'
 export type ConnectVia = 'connect' | 'cli'
 
 /** The status reason of an account whose Page a new login of the same person no longer grants. */
-export const PAGE_NOT_GRANTED = 'page_not_granted'
+const PAGE_NOT_GRANTED = 'page_not_granted'
 
 /** One account {@link saveConnectedAccount} stored. */
 export interface SavedLoginAccount {
@@ -86,7 +86,9 @@ export async function saveConnectedAccount(
     }
     const [first] = saved
     if (first === undefined) throw new ServiceError('internal', 'a login without an account')
-    const ungranted = await markUngranted(unit, login, ctx.now())
+    // Only a Facebook login grants Pages: an Instagram login is one account, updated in place.
+    const ungranted =
+      login.flavor === 'facebook-login' ? await markUngranted(unit, login, ctx.now()) : []
     return { ...first, accounts: saved, ungranted }
   })
 }

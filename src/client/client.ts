@@ -58,9 +58,10 @@ interface CachedToken {
   readonly freshUntil: number
 }
 
-// A token without an expiry (Page tokens) is asked for again after this long all the same, so a
-// reconnection or a revocation reaches a long-running app.
-const NO_EXPIRY_CACHE_MS = 10 * 60_000
+// A token is asked for again after this long at most, whatever its expiry (60 days for a
+// long-lived token, none for a Page token), so a reconnection or a revocation reaches a
+// long-running app that only calls token().
+const TOKEN_CACHE_MAX_MS = 10 * 60_000
 
 /**
  * Creates a client of an igtoken service. No dependencies: `fetch` and Web Crypto only.
@@ -107,7 +108,10 @@ export function createIgtokenClient(options: IgtokenClientOptions): IgtokenClien
   async function fetchToken(accountId: string): Promise<TokenAnswer> {
     const answer = await call<TokenAnswer>('GET', `/api/v1/accounts/${id(accountId)}/token`)
     const expires = answer.expires_at === null ? null : Date.parse(answer.expires_at)
-    const freshUntil = expires === null ? now() + NO_EXPIRY_CACHE_MS : expires - margin
+    const freshUntil = Math.min(
+      now() + TOKEN_CACHE_MAX_MS,
+      expires === null ? Infinity : expires - margin,
+    )
     tokens.set(accountId, { answer, freshUntil })
     return answer
   }

@@ -36,7 +36,7 @@ import {
 import type { Metrics } from './plugins/metrics.js'
 import { failureAnswer, httpStatusOf, sendError } from './errors.js'
 import { wantsJson } from './respond.js'
-import { apiKeyGuard } from './api-key-guard.js'
+import { apiKeyGuard, presentedKey } from './api-key-guard.js'
 import { apiRoutes } from './routes/api.js'
 import { connectRoutes } from './routes/connect.js'
 import { connectLinkApiRoutes } from './routes/connect-links.js'
@@ -344,7 +344,7 @@ declare module 'fastify' {
 
 /** True when the request's `Authorization: Bearer` value is `token` (constant-time compare). */
 function bearerMatches(request: FastifyRequest, token: string): boolean {
-  const presented = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1]
+  const presented = presentedKey(request.headers.authorization)
   return presented !== undefined && safeEqual(presented, token)
 }
 

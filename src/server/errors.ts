@@ -46,10 +46,8 @@ export function errorBody(error: ServiceError): { error: { code: string; message
 
 /** Answers a domain error as JSON with its status (and `Retry-After` when it says when). */
 export function sendError(reply: FastifyReply, error: ServiceError): FastifyReply {
-  if (error.retryAfterSeconds !== undefined) {
-    void reply.header('retry-after', String(Math.ceil(error.retryAfterSeconds)))
-  }
-  return reply.code(httpStatusOf(error)).send(errorBody(error))
+  const answer = failureAnswer(error)
+  return reply.code(answer.status).headers(answer.headers).send(answer.body)
 }
 
 /** A failed request's answer: see {@link failureAnswer}. */
@@ -84,7 +82,7 @@ export function failureAnswer(
  * 4xx (body limits, rate limit) with its status kept; everything else `internal`
  * (the caller logs it; its message is never shown).
  */
-export function toHttpFailure(
+function toHttpFailure(
   error: unknown,
   routeSchema?: Readonly<Record<string, unknown>>,
 ): { failure: ServiceError; status: number } {

@@ -18,8 +18,8 @@ export function loggerOptions(
   return {
     level,
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
-    // Stdout by default, written asynchronously in batches: lines are held until 4 KB or a quarter
-    // of a second has gathered (a blocking write per line was a tenth of a token read's CPU), and
+    // Stdout by default, written in batches: lines are held until 4 KB or a quarter of a second
+    // has gathered, then written in one synchronous write (a blocking write per line was a tenth of a token read's CPU), and
     // pino writes what is left when the process exits.
     stream:
       stream ??

@@ -24,7 +24,7 @@ const API_ERRORS: readonly ServiceErrorCode[] = [
  * mapping, `HTTP_STATUS`), each response naming its codes and its schema allowing only them.
  * For the document only: the routes' own response schemas (which serialize) are untouched.
  */
-export function errorResponses(
+function errorResponses(
   codes: readonly ServiceErrorCode[],
 ): Record<string, Record<string, unknown>> {
   const byStatus = new Map<number, ServiceErrorCode[]>()

@@ -166,19 +166,6 @@ export async function listAccountsOfMetaUser(
     .execute()
 }
 
-/**
- * Finds the first account for (flavor, metaUserId) (see {@link listAccountsOfMetaUser} for all).
- * @returns the row, or undefined
- */
-export async function findAccountByMetaUser(
-  store: StoreContext,
-  flavor: string,
-  metaUserId: string,
-): Promise<AccountRow | undefined> {
-  // A person has a handful of accounts at most (one per granted Page): the list is cheap.
-  return (await listAccountsOfMetaUser(store, flavor, metaUserId))[0]
-}
-
 /** Filters and paging for {@link listAccounts}. */
 export interface ListAccountsOptions {
   /** Only these statuses. */

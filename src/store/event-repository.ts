@@ -69,26 +69,27 @@ const FORBIDDEN_KEYS = new Set([
 /**
  * Screens flat facts the way event details are screened (plain keys, primitive values, nothing
  * secret-looking), for anything else stored beside events, such as a connect link's metadata.
+ * @param name - what the facts are called in a refusal (`detail`, `metadata`)
  * @returns the facts as JSON
  * @throws TypeError (`ERR_INVALID_ARG_VALUE`) naming the first refused key
  */
-export function checkEventDetail(detail: EventDetail): string {
+export function checkEventDetail(detail: EventDetail, name = 'detail'): string {
   if (typeof detail !== 'object' || Array.isArray(detail)) {
-    throw invalidArgument('"detail" must be a flat object')
+    throw invalidArgument(`"${name}" must be a flat object`)
   }
   for (const [key, value] of Object.entries(detail)) {
     if (!/^[A-Za-z][A-Za-z0-9_]{0,63}$/.test(key)) {
-      throw invalidArgument(`"detail" key ${JSON.stringify(key.slice(0, 64))} is not a plain name`)
+      throw invalidArgument(`"${name}" key ${JSON.stringify(key.slice(0, 64))} is not a plain name`)
     }
     if (FORBIDDEN_KEYS.has(key.toLowerCase())) {
-      throw invalidArgument(`"detail.${key}" may hold a secret; events never store secrets`)
+      throw invalidArgument(`"${name}.${key}" may hold a secret; events never store secrets`)
     }
     if (value !== null && !['string', 'number', 'boolean'].includes(typeof value)) {
-      throw invalidArgument(`"detail.${key}" must be a string, number, boolean or null`)
+      throw invalidArgument(`"${name}.${key}" must be a string, number, boolean or null`)
     }
     if (typeof value === 'string' && (value.length > 1000 || looksSecret(value))) {
       throw invalidArgument(
-        `"detail.${key}" looks like it contains a token or secret (or is over 1000 characters); pass redacted, structured values`,
+        `"${name}.${key}" looks like it contains a token or secret (or is over 1000 characters); pass redacted, structured values`,
       )
     }
   }

@@ -43,7 +43,7 @@ async function scratch(dialect: string): Promise<Record<string, string>> {
 const config = (env: Record<string, string>) => loadConfig(env, { envFile: false })
 
 for (const dialect of SERVICE_DIALECTS) {
-  describe(`openRuntime (${dialect})`, () => {
+  describe(`openRuntime [${dialect}]`, () => {
     test('demo mode: the key is made once in the data folder (0600) and every role opens it', async () => {
       const env = await scratch(dialect)
       const cli = await openRuntime(config(env), { role: 'cli' })

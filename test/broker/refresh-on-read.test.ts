@@ -63,8 +63,11 @@ for (const dialect of SERVICE_DIALECTS) {
             .select(['lease_owner', 'last_error_at'])
             .where('account_id', '=', accountId)
             .execute()
-          return rows.every(
-            (r) => r.lease_owner === null && r.last_error_at !== null && r.last_error_at >= since,
+          return (
+            rows.length === 1 &&
+            rows.every(
+              (r) => r.lease_owner === null && r.last_error_at !== null && r.last_error_at >= since,
+            )
           )
         },
         15_000,

@@ -125,10 +125,12 @@ for (const dialect of SERVICE_DIALECTS) {
     })
 
     test('token(): cached, single-flight; a key without tokens:read gets ForbiddenScopeError', async () => {
+      let clock = Date.now()
       const client = createIgtokenClient({
         url: svc.url,
         apiKey: await key(['tokens:read']),
         fetch: counting,
+        now: () => clock,
       })
       tokenRequests = 0
       const [a, b, c] = await Promise.all([
@@ -141,6 +143,10 @@ for (const dialect of SERVICE_DIALECTS) {
       assert.equal(b.access_token, c.access_token)
       await client.token(accountId)
       assert.equal(tokenRequests, 1, 'served from the cache')
+      // A 60-day token is still asked for again after 10 minutes.
+      clock += 10 * 60_000 + 1
+      await client.token(accountId)
+      assert.equal(tokenRequests, 2, 'asked again after the cache’s longest life')
       const site = createIgtokenClient({ url: svc.url, apiKey: await key(['graph:read']) })
       await assert.rejects(site.token(accountId), (error: unknown) => {
         assert.ok(error instanceof ForbiddenScopeError)

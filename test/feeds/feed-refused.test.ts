@@ -17,7 +17,7 @@ const CREATOR = '17841405822304914'
 const BUSINESS = '17841405793187218'
 
 for (const dialect of SERVICE_DIALECTS) {
-  describe(`a feed read refused by Meta (${dialect})`, () => {
+  describe(`a feed read refused by Meta [${dialect}]`, () => {
     let svc: TestService
     let key: string
     const api = (path: string, body?: unknown) =>

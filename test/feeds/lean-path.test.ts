@@ -5,14 +5,12 @@ import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import type { DashboardService } from '../dashboard/harness.js'
 import { USERS, startDashboardService } from '../dashboard/harness.js'
+import { headersOf } from '../helpers/headers.js'
 
 let svc: DashboardService
 let key: string
 let accountId: string
 const ORIGIN = 'https://shop.example'
-// Set by Node per connection or per instant, not by either path.
-const TRANSPORT = new Set(['date', 'connection', 'keep-alive'])
-
 async function api(method: string, path: string, body?: unknown): Promise<Response> {
   return fetch(`${svc.url}/api/v1${path}`, {
     method,
@@ -28,10 +26,6 @@ async function publish(): Promise<string> {
   const res = await api('POST', '/feeds', { account_id: accountId, allowed_origins: [ORIGIN] })
   assert.equal(res.status, 201)
   return ((await res.json()) as { id: string }).id
-}
-
-function headersOf(res: Response): Record<string, string> {
-  return Object.fromEntries([...res.headers].filter(([name]) => !TRANSPORT.has(name)).sort())
 }
 
 /** The highest request number Fastify has logged: it counts every request Fastify sees. */

@@ -14,7 +14,7 @@ import {
 const HOOK_SECRET = 'connect-links-hook-secret-0123456789'
 
 for (const dialect of SERVICE_DIALECTS) {
-  describe(`using a connect link (${dialect})`, () => {
+  describe(`using a connect link [${dialect}]`, () => {
     let svc: TestService
     let key: string
     let receiver: Awaited<ReturnType<typeof startRawReceiver>>

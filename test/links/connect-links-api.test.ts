@@ -7,7 +7,7 @@ import type { TestService } from '../helpers/service.js'
 import { api } from './link-flow.js'
 
 for (const dialect of SERVICE_DIALECTS) {
-  describe(`connect links API (${dialect})`, () => {
+  describe(`connect links API [${dialect}]`, () => {
     let svc: TestService
     let key: string
     before(async () => {

@@ -18,7 +18,7 @@ async function startAgencySite(): Promise<{ origin: string; server: Server }> {
 }
 
 for (const dialect of SERVICE_DIALECTS) {
-  describe(`a client uses a connect link in Chromium, JavaScript off (${dialect})`, () => {
+  describe(`a client uses a connect link in Chromium, JavaScript off [${dialect}]`, () => {
     let svc: TestService
     let key: string
     let agency: Awaited<ReturnType<typeof startAgencySite>>

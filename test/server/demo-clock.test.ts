@@ -32,7 +32,7 @@ async function until<T>(what: string, check: () => Promise<T | undefined>, ms = 
 }
 
 for (const dialect of SERVICE_DIALECTS) {
-  describe(`demo mode's shared clock (${dialect})`, () => {
+  describe(`demo mode's shared clock [${dialect}]`, () => {
     let svc: TestService
     let receiver: Receiver
     let key: string

@@ -86,12 +86,14 @@ test('stop and start the demo on the same data folder: tokens still work, feeds 
     feedId = ((await feed.json()) as { id: string }).id
     assert.equal((await fetch(`${svc.url}/feeds/${feedId}.json`)).status, 200)
     // The clock offset is part of the state: a demo that travelled stays where it was.
-    await fetch(`${svc.emulatorUrl ?? ''}/_emulator/clock/advance`, {
+    const advanced = await fetch(`${svc.emulatorUrl ?? ''}/_emulator/clock/advance`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ ms: 3 * DAY }),
     })
+    assert.equal(advanced.status, 200)
     clockBefore = svc.runtime.ctx.now()
+    assert.ok(clockBefore - Date.now() > 2 * DAY, 'the demo clock travelled')
   } finally {
     await svc.close()
   }

@@ -10,20 +10,14 @@ import { revokeApiKey } from '../../src/broker/revoke-api-key.js'
 import { createApiKey } from '../../src/store/index.js'
 import type { DashboardService } from '../dashboard/harness.js'
 import { USERS, startDashboardService } from '../dashboard/harness.js'
+import { headersOf } from '../helpers/headers.js'
 
 const BUDGET = 12
-// Set by Node per connection or per instant, not by either path.
-const TRANSPORT = new Set(['date', 'connection', 'keep-alive'])
-
 let svc: DashboardService
 let accountId: string
 
 function read(key: string, path = `/api/v1/accounts/${accountId}/token`): Promise<Response> {
   return fetch(`${svc.url}${path}`, { headers: { authorization: `Bearer ${key}` } })
-}
-
-function headersOf(res: Response): Record<string, string> {
-  return Object.fromEntries([...res.headers].filter(([name]) => !TRANSPORT.has(name)).sort())
 }
 
 /** How many requests for `path` Fastify has seen (its `incoming request` lines at debug). */

@@ -97,10 +97,12 @@ function checkMetadata(metadata: unknown): string {
   }
   let json: string
   try {
-    json = checkEventDetail(metadata as EventData)
+    json = checkEventDetail(metadata as EventData, 'metadata')
   } catch (error) {
-    const message = error instanceof Error ? error.message : 'is refused'
-    throw new ServiceError('invalid_request', message.replaceAll('"detail', '"metadata'))
+    throw new ServiceError(
+      'invalid_request',
+      error instanceof Error ? error.message : '"metadata" is refused',
+    )
   }
   if (json.length > MAX_METADATA_CHARS) {
     throw new ServiceError(

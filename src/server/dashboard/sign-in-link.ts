@@ -5,7 +5,7 @@ import { mintDashboardSignInLink } from '../../broker/dashboard-sign-in-link.js'
  * How long the link in demo mode's start banner works. Longer than a CLI-minted link
  * (`igtoken dashboard-link`): people start the demo and open the dashboard later.
  */
-export const START_LINK_TTL_MS = 24 * 60 * 60_000
+const START_LINK_TTL_MS = 24 * 60 * 60_000
 
 /**
  * The one-time sign-in link demo mode prints at start. It is stored (hashed) like the links

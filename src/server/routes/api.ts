@@ -9,20 +9,12 @@ import type { TokenService } from '../../broker/token-service.js'
 import { getAccount, getToken, listAccountsWithTokens } from '../../broker/read/accounts.js'
 import { ACCOUNT_STATUSES } from '../../broker/types.js'
 import type { AccountStatus } from '../../broker/types.js'
+import { guardApiGroup } from '../api-key-guard.js'
 import type { ApiKeyGuard } from '../api-key-guard.js'
 import { TOKEN_HEADERS, TOKEN_SCOPE, tokenBody } from '../token-answer.js'
 import type { FeedPublisher } from '../../broker/feeds.js'
 import { feedApiRoutes } from './feeds.js'
-import { errorSchema, pageOf, pagedQuery } from './schemas.js'
-
-const accountParams = {
-  type: 'object',
-  properties: { id: { type: 'string', minLength: 1, maxLength: 128 } },
-  required: ['id'],
-  additionalProperties: false,
-} as const
-
-const nullableTime = { type: ['string', 'null'], format: 'date-time' } as const
+import { errorSchema, idParams, nullableTime, pageOf, pagedQuery } from './schemas.js'
 
 const accountSchema = {
   type: 'object',
@@ -102,14 +94,7 @@ export function apiRoutes(
 
   app.register(
     (api, _opts, done) => {
-      // Answers here are JSON for programs: helmet's page headers (CSP and friends, rebuilt on
-      // every request) cost more than the rest of a cached token read. nosniff is set below.
-      api.addHook('onRoute', (route) => {
-        // @fastify/helmet reads this per request; its types only know the route-level option.
-        const config: Record<string, unknown> = { ...route.config, helmet: { skipRoute: true } }
-        route.config = config
-      })
-      api.addHook('preValidation', deps.guard)
+      guardApiGroup(api, deps.guard)
 
       api.get<{ Querystring: { status?: string; limit?: number; cursor?: string } }>(
         '/accounts',
@@ -151,7 +136,7 @@ export function apiRoutes(
           schema: {
             ...documented,
             summary: 'Read an account',
-            params: accountParams,
+            params: idParams,
             response: { 200: accountSchema, ...apiErrors },
           },
         },
@@ -184,7 +169,7 @@ export function apiRoutes(
             summary: 'Get a valid token',
             description:
               'The account’s current token, refreshed first when it is close to expiry. Sent with `Cache-Control: no-store`.',
-            params: accountParams,
+            params: idParams,
             response: {
               200: {
                 type: 'object',
@@ -223,7 +208,7 @@ export function apiRoutes(
           schema: {
             ...documented,
             summary: 'Refresh the token now',
-            params: accountParams,
+            params: idParams,
             response: { 200: accountSchema, ...tokenErrors },
           },
         },
@@ -246,7 +231,7 @@ export function apiRoutes(
             ...documented,
             summary: 'Disconnect an account',
             description: 'Deletes the account and its tokens; its event history stays.',
-            params: accountParams,
+            params: idParams,
             response: { 204: { type: 'null', description: 'Deleted.' }, ...apiErrors },
           },
         },

@@ -6,24 +6,16 @@ import {
   MAX_LINK_SECONDS,
 } from '../../broker/connect-links/index.js'
 import type { BrokerContext } from '../../broker/context.js'
+import { guardApiGroup } from '../api-key-guard.js'
 import type { ApiKeyGuard } from '../api-key-guard.js'
-import { errorSchema, pageOf, pagedQuery } from './schemas.js'
-
-const idParams = {
-  type: 'object',
-  properties: { id: { type: 'string', minLength: 1, maxLength: 128 } },
-  required: ['id'],
-  additionalProperties: false,
-} as const
+import { errorSchema, idParams, nullableTime, pageOf, pagedQuery } from './schemas.js'
 
 // Values are left untyped here on purpose: a schema union would coerce 3 into "3". The domain
 // screens them (plain string, number, boolean or null; nothing secret-looking).
 const PLAIN_VALUE = { description: 'a string, number, boolean or null' } as const
 
-const nullableTime = { type: ['string', 'null'], format: 'date-time' } as const
-
 /** A connect link as the API shows it (never its secret). */
-export const connectLinkSchema = {
+const connectLinkSchema = {
   $id: 'ConnectLink',
   type: 'object',
   description: 'A single-use link that lets a client connect an account (never its secret).',
@@ -97,7 +89,7 @@ export function connectLinkApiRoutes(
   app.addSchema(connectLinkSchema)
   app.register(
     (api, _opts, done) => {
-      api.addHook('preValidation', deps.guard)
+      guardApiGroup(api, deps.guard)
 
       api.post<{ Body: CreateBody }>(
         '/',

@@ -4,6 +4,7 @@ import { GraphProxy } from '../../broker/graph-proxy.js'
 import type { TokenService } from '../../broker/token-service.js'
 import { ServiceError } from '../../broker/service-error.js'
 import type { ServiceErrorCode } from '../../broker/service-error.js'
+import { guardApiGroup } from '../api-key-guard.js'
 import type { ApiKeyGuard } from '../api-key-guard.js'
 
 const params = {
@@ -62,12 +63,7 @@ export function graphProxyRoutes(
   const proxy = new GraphProxy(deps.ctx, deps.tokens)
   app.register(
     (api, _opts, done) => {
-      api.addHook('onRoute', (route) => {
-        // @fastify/helmet reads this per request; its types only know the route-level option.
-        const config: Record<string, unknown> = { ...route.config, helmet: { skipRoute: true } }
-        route.config = config
-      })
-      api.addHook('preValidation', deps.guard)
+      guardApiGroup(api, deps.guard)
       const handler = (request: FastifyRequest, reply: FastifyReply) =>
         forward(proxy, request, reply)
       api.get(

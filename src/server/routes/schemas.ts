@@ -15,6 +15,17 @@ export const errorSchema = {
   required: ['error'],
 } as const
 
+/** Path parameters of a route addressed by one `:id`. */
+export const idParams = {
+  type: 'object',
+  properties: { id: { type: 'string', minLength: 1, maxLength: 128 } },
+  required: ['id'],
+  additionalProperties: false,
+} as const
+
+/** An ISO 8601 instant, or null. */
+export const nullableTime = { type: ['string', 'null'], format: 'date-time' } as const
+
 /** The query of a cursor-paged list (`limit`, `cursor`), with a route's own filters added. */
 export function pagedQuery(filters: Readonly<Record<string, object>> = {}) {
   return {

@@ -11,14 +11,9 @@ import {
   removeWebhookSubscriber,
 } from '../../broker/read/webhooks.js'
 import type { WebhookDeliveryRow, WebhookSubscriberRow } from '../../broker/types.js'
+import { guardApiGroup } from '../api-key-guard.js'
 import type { ApiKeyGuard } from '../api-key-guard.js'
-
-const idParams = {
-  type: 'object',
-  properties: { id: { type: 'string', minLength: 1, maxLength: 128 } },
-  required: ['id'],
-  additionalProperties: false,
-} as const
+import { idParams } from './schemas.js'
 
 /** A subscriber as the API and CLI show it: never the secret. */
 export interface WebhookSubscriberView {
@@ -70,7 +65,7 @@ export function webhookRoutes(
   const allow = deps.allow ?? new DestinationAllowList()
   app.register(
     (api, _opts, done) => {
-      api.addHook('preValidation', deps.guard)
+      guardApiGroup(api, deps.guard)
 
       api.post<{ Body: { url: string; secret: string; events?: string[] } }>(
         '/',

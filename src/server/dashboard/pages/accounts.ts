@@ -17,13 +17,7 @@ import { isoTime, relativeTime, shortTime, shownValue } from '../format.js'
 import { feedRowView } from './feeds.js'
 import { getFlavor } from '../../../meta/index.js'
 import type { FlavorName } from '../../../meta/index.js'
-
-const idParams = {
-  type: 'object',
-  properties: { id: { type: 'string', minLength: 1, maxLength: 128 } },
-  required: ['id'],
-  additionalProperties: false,
-} as const
+import { idParams } from '../../routes/schemas.js'
 
 const STATUS_TEXT: Readonly<Record<string, string>> = {
   active: 'Active',

@@ -4,7 +4,7 @@ import { DASHBOARD_PATH, sendPage } from '../context.js'
 import { relativeTime, shortTime } from '../format.js'
 
 /** The jumps the page offers, in days: a refresh's day, a token's life, a year. */
-export const TRAVEL_CHOICES_DAYS: readonly number[] = [1, 30, 45, 365]
+const TRAVEL_CHOICES_DAYS: readonly number[] = [1, 30, 45, 365]
 
 const DAY_MS = 86_400_000
 

@@ -39,9 +39,18 @@ export function httpStatusOf(error: ServiceError): number {
   return HTTP_STATUS[error.code]
 }
 
-/** The one error body of the service: `{ error: { code, message } }`. */
-export function errorBody(error: ServiceError): { error: { code: string; message: string } } {
-  return { error: { code: error.code, message: error.message } }
+/** The one error body of the service: `{ error: { code, message, hint? } }`. */
+export function errorBody(error: ServiceError): {
+  error: { code: string; message: string; hint?: string }
+} {
+  return {
+    error: {
+      code: error.code,
+      message: error.message,
+      // What to do about it, when the domain knows (written by us, never from a request).
+      ...(error.hint === undefined ? {} : { hint: error.hint }),
+    },
+  }
 }
 
 /** Answers a domain error as JSON with its status (and `Retry-After` when it says when). */
@@ -56,7 +65,7 @@ export interface FailureAnswer {
   readonly status: number
   /** `Retry-After` when the failure says when. */
   readonly headers: Readonly<Record<string, string>>
-  readonly body: { error: { code: string; message: string } }
+  readonly body: ReturnType<typeof errorBody>
 }
 
 /**

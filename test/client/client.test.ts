@@ -204,6 +204,8 @@ for (const dialect of SERVICE_DIALECTS) {
       await assert.rejects(client.graph(accountId, 'debug_token'), (error: unknown) => {
         assert.ok(error instanceof IgtokenError)
         assert.equal(error.code, 'graph_path_forbidden')
+        // The service's own hint reaches the SDK (before, the error body carried none).
+        assert.match(error.hint ?? '', /me\/media/)
         return true
       })
     })

@@ -8,6 +8,7 @@ export const errorSchema = {
       properties: {
         code: { type: 'string', description: 'Stable code; see docs/errors.md.' },
         message: { type: 'string' },
+        hint: { type: 'string', description: 'What to do about it, when igtoken knows.' },
       },
       required: ['code', 'message'],
     },
